@@ -1,0 +1,56 @@
+"""`audit check`: score documents directly, without a workspace (a worker's quick look)."""
+
+from __future__ import annotations
+
+import click
+
+from audit.commands.options import ca_bundle_from_env, format_option, network_options, rubric_option
+from audit.errors import InputError, NoEvidenceError
+from audit.extract.doctype import DOCUMENT_TYPES
+from audit.report.formats import render
+from audit.rubric.loader import load_rubric
+from audit.score.engine import score_company
+from audit.score.inputs import findings_for, load_input
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_URL...")
+@click.option("--type", "doc_type", type=click.Choice(DOCUMENT_TYPES), default=None,
+              help="Document type of every input (default: guessed from the content, shown in the output).")
+@click.option("--name", default="Checked company", show_default=True, help="Company name for the scorecard.")
+@format_option
+@rubric_option
+@network_options
+def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bundle):
+    """Score policy documents (files or URLs) as one company, with a quote for every level."""
+    rubric = load_rubric(rubric_id)
+    docs, failed = [], []
+    for item in inputs:
+        try:
+            docs.append(load_input(item, doc_type, allow_private=allow_private_network, ca_bundle=ca_bundle_from_env(ca_bundle)))
+        except InputError as e:
+            if len(inputs) == 1 or not item.startswith(("http://", "https://")):
+                raise
+            click.echo(f"audit: warning: {e}", err=True)
+            failed.append(str(e))
+    if not docs:
+        raise NoEvidenceError("no usable document: every input failed")
+    for d in docs:
+        if d.guessed:
+            click.echo(f"audit: {d.ref.url}: type guessed as {d.ref.type} (use --type to set it)", err=True)
+        for w in d.extracted.warnings:
+            click.echo(f"audit: warning: {d.ref.url}: {w}", err=True)
+    card = score_company(rubric, _slug(name), name, [findings_for(rubric, d) for d in docs])
+    guessed = tuple((d.ref.url, d.ref.type) for d in docs if d.guessed)
+    if guessed:
+        from dataclasses import replace
+
+        card = replace(card, guessed_types=guessed)
+    click.echo(render(fmt, [card], rubric), nl=False)
+
+
+def _slug(name: str) -> str:
+    import re
+
+    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return s or "company"

@@ -1,0 +1,1 @@
+"""Evaluation: agreement of automatic levels with hand labels (SPEC.md metrics)."""

@@ -1,0 +1,133 @@
+"""Read a labels file (format of the shared corpus's labels.toml) and score the tool against it."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audit.errors import InputError
+from audit.models import Level
+from audit.rubric.model import Rubric
+from audit.score.engine import decide_level
+from audit.score.inputs import load_document, read_file
+from audit.score.matcher import find_all
+
+_LEVELS = {"met", "partial", "not-met", "no-disclosure", "not-applicable"}
+
+
+@dataclass(frozen=True)
+class LabelledDocument:
+    file: str
+    company: str
+    doctype: str
+    labels: dict[str, Level]
+
+
+def read_labels(path: str) -> list[LabelledDocument]:
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"{path}: invalid TOML: {e}") from None
+    docs = []
+    for i, d in enumerate(data.get("document", [])):
+        for key in ("file", "company", "doctype"):
+            if not isinstance(d.get(key), str):
+                raise InputError(f"{path}: document #{i + 1}: `{key}` is required")
+        labels = {}
+        for cid, lab in (d.get("labels") or {}).items():
+            lv = lab.get("level") if isinstance(lab, dict) else None
+            if lv not in _LEVELS:
+                raise InputError(f"{path}: {d['file']}: label {cid}: level {lv!r} is not a level")
+            labels[cid] = Level(lv)
+        docs.append(LabelledDocument(d["file"], d["company"], d["doctype"], labels))
+    if not docs:
+        raise InputError(f"{path}: no [[document]] tables")
+    return docs
+
+
+_HEADER = re.compile(r"\A(?:[a-z_]+: [^\n]*\n)+\n?")
+
+
+def strip_corpus_header(text: bytes) -> bytes:
+    """Corpus files start with `key: value` provenance lines; they are not the policy's text."""
+    head = text[:4096].decode("utf-8", "replace")
+    m = _HEADER.match(head)
+    return text[len(m.group(0).encode("utf-8")):] if m else text
+
+
+@dataclass
+class Row:
+    file: str
+    criterion: str
+    label: Level
+    got: Level
+    quote: str = ""
+
+
+@dataclass
+class EvalReport:
+    rows: list[Row] = field(default_factory=list)
+
+    def _labelled(self, rows):
+        return [r for r in rows if r.label is not Level.NO_DISCLOSURE]
+
+    def metrics(self, criterion: str | None = None) -> dict:
+        rows = [r for r in self.rows if criterion is None or r.criterion == criterion]
+        labelled = self._labelled(rows)
+        exact = sum(1 for r in labelled if r.got is r.label)
+        detected = sum(1 for r in labelled if r.got is not Level.NO_DISCLOSURE)
+        false_credit = sum(1 for r in rows if over_credit(r.got, r.label))
+        return {
+            "pairs": len(rows),
+            "labelled": len(labelled),
+            "exact_agreement": _ratio(exact, len(labelled)),
+            "detection": _ratio(detected, len(labelled)),
+            "false_credit": _ratio(false_credit, len(rows)),
+            "exact": exact,
+            "detected": detected,
+            "false_credit_pairs": false_credit,
+        }
+
+    def confusion(self) -> dict[str, dict[str, int]]:
+        names = ["met", "partial", "not-met", "no-disclosure"]
+        table = {a: {b: 0 for b in names} for a in names}
+        for r in self.rows:
+            if r.label.value in table and r.got.value in table:
+                table[r.label.value][r.got.value] += 1
+        return table
+
+
+def over_credit(got: Level, label: Level) -> bool:
+    if got is Level.MET:
+        return label in (Level.PARTIAL, Level.NOT_MET, Level.NO_DISCLOSURE)
+    if got is Level.PARTIAL:
+        return label in (Level.NOT_MET, Level.NO_DISCLOSURE)
+    return False
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def evaluate(rubric: Rubric, labels: list[LabelledDocument], documents_dir: str) -> EvalReport:
+    report = EvalReport()
+    criteria = [c for c in rubric.criteria if c.method == "text"]
+    for doc in labels:
+        path = Path(documents_dir) / doc.file
+        data = strip_corpus_header(read_file(str(path)))
+        loaded = load_document(data, url=doc.file, fetched_at="", doc_type=doc.doctype, filename=doc.file)
+        found = find_all(rubric, loaded.extracted)
+        for c in criteria:
+            label = doc.labels.get(c.id, Level.NO_DISCLOSURE)
+            if label is Level.NOT_APPLICABLE:
+                continue
+            decision = decide_level([(loaded.ref, f) for f in found.get(c.id, [])])
+            quote = decision.support[0][1].quote if decision.support else ""
+            report.rows.append(Row(doc.file, c.id, label, decision.level, quote))
+    return report

@@ -1,0 +1,120 @@
+"""The extracted text of a document: blocks (headings, paragraphs, list items) and sentences.
+
+Every stage after extraction speaks in character offsets into :attr:`ExtractedText.text`, so
+that a quote can always be found again in the same extraction of the same snapshot.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+BLOCK_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class Block:
+    start: int
+    end: int
+    kind: str  # heading | paragraph | item | cell | pre
+    heading: str = ""  # the nearest heading above this block (its text)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    block: int  # index into ExtractedText.blocks
+
+
+@dataclass(frozen=True)
+class ExtractedText:
+    text: str
+    blocks: tuple[Block, ...]
+    sentences: tuple[Sentence, ...]
+    title: str = ""
+    format: str = "text"  # html | pdf | markdown | text
+    warnings: tuple[str, ...] = field(default=())
+
+    def sentence_text(self, s: Sentence) -> str:
+        return self.text[s.start : s.end]
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalise_space(s: str) -> str:
+    return _WS.sub(" ", s.replace("\u00ad", "").replace("\u200b", "")).strip()
+
+
+def build(blocks: list[tuple[str, str]], title: str = "", fmt: str = "text", warnings=()) -> ExtractedText:
+    """Join (kind, text) blocks into one text and split it into sentences with offsets."""
+    parts: list[str] = []
+    out_blocks: list[Block] = []
+    pos = 0
+    heading = ""
+    for kind, raw in blocks:
+        t = normalise_space(raw)
+        if not t:
+            continue
+        if parts:
+            parts.append(BLOCK_SEPARATOR)
+            pos += len(BLOCK_SEPARATOR)
+        if kind == "heading":
+            heading = t
+        out_blocks.append(Block(pos, pos + len(t), kind, heading if kind != "heading" else t))
+        parts.append(t)
+        pos += len(t)
+    text = "".join(parts)
+    sentences: list[Sentence] = []
+    for i, b in enumerate(out_blocks):
+        for s, e in split_sentences(text, b.start, b.end):
+            sentences.append(Sentence(s, e, i))
+    if not title:
+        title = next((text[b.start : b.end] for b in out_blocks if b.kind == "heading"), "")
+    return ExtractedText(text, tuple(out_blocks), tuple(sentences), title[:300], fmt, tuple(warnings))
+
+
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREV = {
+    "e.g", "i.e", "etc", "inc", "ltd", "llc", "co", "corp", "no", "nos", "mr", "mrs", "ms", "dr",
+    "st", "sec", "secs", "u.s", "u.s.c", "u.k", "e.u", "v", "vs", "art", "para", "approx", "cf",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "fig",
+    "pp", "p", "ch", "cal", "pen", "code", "stat", "seq", "ann", "civ", "proc", "crim", "al",
+}
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"“'‘(\[]?[A-Z0-9•\-–])")
+MAX_SENTENCE = 1200  # characters: long PDF runs without punctuation are cut at this length
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside text[start:end], skipping abbreviations like "U.S.C." and "e.g."."""
+    spans: list[tuple[int, int]] = []
+    s = start
+    segment = text[start:end]
+    for m in _BOUNDARY.finditer(segment):
+        cut = start + m.start()
+        word = re.search(r"([\w.]+)$", text[s:cut + 1].rstrip(".!?\"'”’)]"))
+        before = (word.group(1) if word else "").lower().rstrip(".")
+        if before in _ABBREV or (len(before) == 1 and before.isalpha()):
+            continue
+        e = start + m.end()
+        spans.append((s, _rstrip(text, s, e)))
+        s = e
+    if s < end:
+        spans.append((s, _rstrip(text, s, end)))
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        while b - a > MAX_SENTENCE:
+            cut = text.rfind(" ", a, a + MAX_SENTENCE)
+            cut = cut if cut > a else a + MAX_SENTENCE
+            out.append((a, cut))
+            a = cut + 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def _rstrip(text: str, a: int, b: int) -> int:
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return b

@@ -1,0 +1,1 @@
+"""Fetching documents over HTTP(S): polite, bounded and refusing private addresses."""

@@ -1,0 +1,224 @@
+"""Typed results shared by every stage: levels, evidence, per-criterion results, scorecards.
+
+Frozen dataclasses so that a result, once made, is a fact that later stages cannot bend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Level(str, Enum):
+    """The level a criterion gets (METHODOLOGY.md, "Levels, points and aggregation")."""
+
+    MET = "met"
+    PARTIAL = "partial"
+    NOT_MET = "not-met"
+    NO_DISCLOSURE = "no-disclosure"
+    NOT_APPLICABLE = "not-applicable"
+    NOT_EVALUATED = "not-evaluated"
+    UNREVIEWED = "unreviewed"
+
+    @property
+    def scored(self) -> bool:
+        """Whether the level counts in the score (not-applicable etc. are excluded)."""
+        return self in (Level.MET, Level.PARTIAL, Level.NOT_MET, Level.NO_DISCLOSURE)
+
+    @property
+    def rank(self) -> int:
+        """Order of credit: met > partial > not-met > no-disclosure (for "best level wins")."""
+        return _RANK.get(self, -1)
+
+    def __str__(self) -> str:  # pragma: no cover - convenience
+        return self.value
+
+
+_RANK = {Level.MET: 3, Level.PARTIAL: 2, Level.NOT_MET: 1, Level.NO_DISCLOSURE: 0}
+
+#: Levels a text signal can assign.
+TEXT_LEVELS = (Level.MET, Level.PARTIAL, Level.NOT_MET)
+
+
+class Polarity(str, Enum):
+    """Whether a piece of evidence supports the practice ("for") or states its opposite."""
+
+    FOR = "for"
+    AGAINST = "against"
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """Where a text came from: enough for a skeptic to fetch the same bytes again."""
+
+    type: str
+    url: str
+    sha256: str
+    fetched_at: str
+    status: str = "ok"  # ok | stale | failed
+    error: str | None = None
+    title: str | None = None
+    public: bool = True
+
+    def to_json(self) -> dict:
+        return {
+            "type": self.type,
+            "url": self.url,
+            "sha256": self.sha256,
+            "fetched_at": self.fetched_at,
+            "status": self.status,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A quote that made a signal fire, with its offsets into the extracted text."""
+
+    document: str  # document type
+    url: str
+    sha256: str
+    fetched_at: str
+    quote: str
+    start: int
+    end: int
+    polarity: Polarity
+    signal: str
+    level: Level  # the level this quote supports on its own
+    observation: dict | None = None  # raw probe observations, for probe criteria
+
+    def to_json(self) -> dict:
+        out = {
+            "document": self.document,
+            "url": self.url,
+            "sha256": self.sha256,
+            "fetched_at": self.fetched_at,
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+            "polarity": self.polarity.value,
+            "signal": self.signal,
+        }
+        if self.observation is not None:
+            out["observation"] = self.observation
+        return out
+
+
+@dataclass(frozen=True)
+class Review:
+    """A person's verdict on one criterion; it overrides the automatic level."""
+
+    criterion: str
+    level: Level
+    rationale: str
+    reviewer: str
+    date: str
+    evidence_url: str | None = None
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    id: str
+    demand: str
+    method: str
+    level: Level
+    points: int | None
+    weight: float
+    reviewed: bool = False
+    conflicting: bool = False
+    evidence: tuple[Evidence, ...] = ()
+    automatic_level: Level | None = None
+    review: Review | None = None
+    note: str | None = None
+
+    def to_json(self) -> dict:
+        out = {
+            "id": self.id,
+            "demand": self.demand,
+            "method": self.method,
+            "level": self.level.value,
+            "points": self.points,
+            "weight": self.weight,
+            "reviewed": self.reviewed,
+            "conflicting": self.conflicting,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+        if self.review is not None:
+            out["review"] = {
+                "rationale": self.review.rationale,
+                "reviewer": self.review.reviewer,
+                "date": self.review.date,
+                "evidence_url": self.review.evidence_url,
+                "automatic_level": self.automatic_level.value if self.automatic_level else None,
+            }
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class Coverage:
+    criteria: int
+    evidenced: int
+    no_disclosure: int
+    not_applicable: int
+    not_evaluated: int
+    reviewed: int
+    unreviewed: int = 0
+
+    def to_json(self) -> dict:
+        return {
+            "criteria": self.criteria,
+            "evidenced": self.evidenced,
+            "no_disclosure": self.no_disclosure,
+            "not_applicable": self.not_applicable,
+            "not_evaluated": self.not_evaluated,
+            "reviewed": self.reviewed,
+            "unreviewed": self.unreviewed,
+        }
+
+
+@dataclass(frozen=True)
+class DemandScore:
+    id: str
+    score: float | None
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "score": self.score}
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """One company's result: a pure function of evidence + rubric + reviews."""
+
+    slug: str
+    name: str
+    score: float | None
+    grade: str | None
+    coverage: Coverage
+    demands: tuple[DemandScore, ...]
+    criteria: tuple[CriterionResult, ...]
+    documents: tuple[DocumentRef, ...]
+    grade_cap: str | None = None
+    guessed_types: tuple[tuple[str, str], ...] = field(default=())
+
+    def criterion(self, cid: str) -> CriterionResult:
+        for c in self.criteria:
+            if c.id == cid:
+                return c
+        raise KeyError(cid)
+
+    def to_json(self) -> dict:
+        out = {
+            "slug": self.slug,
+            "name": self.name,
+            "score": self.score,
+            "grade": self.grade,
+            "coverage": self.coverage.to_json(),
+            "demands": [d.to_json() for d in self.demands],
+            "criteria": [c.to_json() for c in self.criteria],
+            "documents": [d.to_json() for d in self.documents],
+        }
+        if self.grade_cap:
+            out["grade_cap"] = self.grade_cap
+        return out

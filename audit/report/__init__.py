@@ -1,0 +1,1 @@
+"""Reports: scorecards rendered as text, JSON, Markdown and a static site."""

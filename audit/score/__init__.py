@@ -1,0 +1,1 @@
+"""Scoring: signals found in sentences (matcher), levels and scores (engine)."""

@@ -1,0 +1,197 @@
+"""From findings to a scorecard: levels per criterion, merged per company, scores, grade, caps.
+
+Scoring is a pure function of (documents' findings, probe outcomes, rubric, reviews,
+declared not-applicable criteria): no I/O, no clock, so any old snapshot can be re-scored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from audit.models import (
+    Coverage,
+    CriterionResult,
+    DemandScore,
+    DocumentRef,
+    Evidence,
+    Level,
+    Polarity,
+    Review,
+    Scorecard,
+)
+from audit.rubric.model import Criterion, Rubric
+from audit.score.matcher import Finding
+
+MAX_EVIDENCE = 5  # quotes kept per polarity and criterion
+
+
+@dataclass(frozen=True)
+class DocumentFindings:
+    """One usable document and what the matcher found in it."""
+
+    ref: DocumentRef
+    findings: dict[str, list[Finding]]
+
+
+@dataclass(frozen=True)
+class ProbeOutcome:
+    """What a probe measured for one criterion; level None means it could not run."""
+
+    level: Level | None
+    evidence: tuple[Evidence, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class LevelDecision:
+    level: Level
+    conflicting: bool
+    support: tuple[tuple[DocumentRef, Finding], ...] = field(default=())
+
+
+def decide_level(found: list[tuple[DocumentRef, Finding]]) -> LevelDecision:
+    """Best supported level wins; evidence against anywhere caps it at partial and marks a conflict."""
+    fors = [(d, f) for d, f in found if f.polarity is Polarity.FOR]
+    against = [(d, f) for d, f in found if f.polarity is Polarity.AGAINST]
+    if not fors and not against:
+        return LevelDecision(Level.NO_DISCLOSURE, False)
+    if fors:
+        best = max(f.level.rank for _, f in fors)
+        level = next(f.level for _, f in fors if f.level.rank == best)
+        if against:
+            if level.rank > Level.PARTIAL.rank:
+                level = Level.PARTIAL
+            return LevelDecision(level, True, _pick(fors, best) + _pick(against, None))
+        return LevelDecision(level, False, _pick(fors, best))
+    worst = min(f.level.rank for _, f in against)
+    level = next(f.level for _, f in against if f.level.rank == worst)
+    return LevelDecision(level, False, _pick(against, worst))
+
+
+def _pick(found: list[tuple[DocumentRef, Finding]], rank: int | None) -> tuple[tuple[DocumentRef, Finding], ...]:
+    seen: set[str] = set()
+    out = []
+    # the quotes at the deciding level first (for "against", the strongest against first)
+    def key(df):
+        f = df[1]
+        return (f.level.rank if rank is None else f.level.rank != rank, f.hedged, df[0].type, df[0].url, f.start)
+
+    ordered = sorted(found, key=key)
+    for d, f in ordered:
+        key = " ".join(f.quote.split()).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((d, f))
+        if len(out) >= MAX_EVIDENCE:
+            break
+    return tuple(out)
+
+
+def round1(x: float) -> float:
+    return float(Decimal(repr(x)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def score_company(
+    rubric: Rubric,
+    slug: str,
+    name: str,
+    documents: list[DocumentFindings],
+    failed_documents: list[DocumentRef] = (),
+    probes: dict[str, ProbeOutcome] | None = None,
+    reviews: dict[str, Review] | None = None,
+    not_applicable: frozenset[str] | set[str] = frozenset(),
+) -> Scorecard:
+    probes = probes or {}
+    reviews = reviews or {}
+    results: list[CriterionResult] = []
+    for c in rubric.criteria:
+        results.append(_criterion(rubric, c, documents, probes, reviews, not_applicable))
+    demands = []
+    total = 0.0
+    total_w = 0.0
+    for d in rubric.demands:
+        crits = [r for r in results if r.demand == d.id and r.points is not None]
+        if not crits:
+            demands.append(DemandScore(d.id, None))
+            continue
+        w = sum(r.weight for r in crits)
+        s = sum(r.points * r.weight for r in crits) / w
+        demands.append(DemandScore(d.id, round1(s)))
+        total += s * d.weight
+        total_w += d.weight
+    score = round1(total / total_w) if total_w else None
+    grade = rubric.grade_for(score) if score is not None else None
+    cap_note = None
+    if grade is not None:
+        order = [g.grade for g in rubric.grades]
+        for cap in rubric.caps:
+            r = next(r for r in results if r.id == cap.criterion)
+            if r.level is cap.level and order.index(grade) < order.index(cap.max_grade):
+                grade = cap.max_grade
+                cap_note = f"capped at {cap.max_grade}: {cap.criterion} is {cap.level.value}"
+    coverage = Coverage(
+        criteria=len(results),
+        evidenced=sum(1 for r in results if r.level in (Level.MET, Level.PARTIAL, Level.NOT_MET)),
+        no_disclosure=sum(1 for r in results if r.level is Level.NO_DISCLOSURE),
+        not_applicable=sum(1 for r in results if r.level is Level.NOT_APPLICABLE),
+        not_evaluated=sum(1 for r in results if r.level is Level.NOT_EVALUATED),
+        reviewed=sum(1 for r in results if r.reviewed),
+        unreviewed=sum(1 for r in results if r.level is Level.UNREVIEWED),
+    )
+    docs = tuple(sorted([d.ref for d in documents] + list(failed_documents), key=lambda r: (r.type, r.url)))
+    return Scorecard(slug, name, score, grade, coverage, tuple(demands), tuple(results), docs, cap_note)
+
+
+def _criterion(rubric, c: Criterion, documents, probes, reviews, not_applicable) -> CriterionResult:
+    auto, conflicting, evidence, note = _automatic(c, documents, probes)
+    review = reviews.get(c.id)
+    if c.id in not_applicable and review is None:
+        return CriterionResult(c.id, c.group, c.method, Level.NOT_APPLICABLE, None, c.weight, False, False, evidence,
+                               automatic_level=auto, note="declared not applicable")
+    if review is not None:
+        level = review.level
+        return CriterionResult(c.id, c.group, c.method, level, rubric.points.get(level) if level.scored else None,
+                               c.weight, True, conflicting, evidence, automatic_level=auto, review=review, note=note)
+    points = rubric.points.get(auto) if auto.scored else None
+    return CriterionResult(c.id, c.group, c.method, auto, points, c.weight, False, conflicting, evidence, note=note)
+
+
+def _automatic(c: Criterion, documents, probes) -> tuple[Level, bool, tuple[Evidence, ...], str | None]:
+    if c.method == "review":
+        return Level.UNREVIEWED, False, (), "needs a human review"
+    text_decision = None
+    if c.has_text:
+        found = [(d.ref, f) for d in documents for f in d.findings.get(c.id, [])]
+        text_decision = decide_level(found)
+    probe = probes.get(c.id) if c.has_probe else None
+    if c.method == "probe":
+        if probe is None or probe.level is None:
+            return Level.NOT_EVALUATED, False, probe.evidence if probe else (), (probe.note if probe else "probe not run")
+        return probe.level, False, probe.evidence, probe.note
+    assert text_decision is not None
+    evidence = tuple(_evidence(d, f) for d, f in text_decision.support)
+    level, conflicting = text_decision.level, text_decision.conflicting
+    if c.method == "probe+text":
+        if probe is not None and probe.level is not None and probe.level.rank > level.rank:
+            return probe.level, False, probe.evidence + evidence, probe.note
+        if level is Level.NO_DISCLOSURE and (probe is None or probe.level is None):
+            return Level.NOT_EVALUATED, False, evidence, (
+                "no text evidence, and the probe did not run" if probe is None else probe.note)
+    return level, conflicting, evidence, None
+
+
+def _evidence(ref: DocumentRef, f: Finding) -> Evidence:
+    return Evidence(
+        document=ref.type,
+        url=ref.url,
+        sha256=ref.sha256,
+        fetched_at=ref.fetched_at,
+        quote=f.quote,
+        start=f.start,
+        end=f.end,
+        polarity=f.polarity,
+        signal=f.signal,
+        level=f.level,
+    )

@@ -1,0 +1,83 @@
+"""Turn the documents given to `audit check` (paths or URLs) into scored inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from audit.errors import InputError
+from audit.extract import MAX_BYTES, extract
+from audit.extract.doctype import guess_type
+from audit.extract.text import ExtractedText
+from audit.models import DocumentRef
+from audit.rubric.model import Rubric
+from audit.score.engine import DocumentFindings
+from audit.score.matcher import find_all
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    ref: DocumentRef
+    extracted: ExtractedText
+    guessed: bool
+
+
+def read_file(path: str) -> bytes:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file")
+    if p.is_dir():
+        raise InputError(f"{path}: is a folder, not a file")
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"{path}: file too large ({size:,} bytes; the limit is {MAX_BYTES:,})")
+        return p.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+def mtime_utc(path: str) -> str:
+    ts = os.stat(path).st_mtime
+    return datetime.fromtimestamp(int(ts), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def load_document(
+    data: bytes,
+    *,
+    url: str,
+    fetched_at: str,
+    doc_type: str | None,
+    content_type: str | None = None,
+    filename: str | None = None,
+    select: list[str] | None = None,
+    remove: list[str] | None = None,
+    public: bool = True,
+) -> LoadedDocument:
+    try:
+        extracted = extract(data, content_type=content_type, filename=filename or url, select=select, remove=remove)
+    except InputError as e:
+        raise InputError(f"{filename or url}: {e}") from None
+    guessed = doc_type is None
+    dtype = doc_type or guess_type(extracted)
+    ref = DocumentRef(dtype, url, hashlib.sha256(data).hexdigest(), fetched_at, "ok", None, extracted.title or None, public)
+    return LoadedDocument(ref, extracted, guessed)
+
+
+def load_input(item: str, doc_type: str | None, *, allow_private: bool = False, ca_bundle: str | None = None) -> LoadedDocument:
+    """A path or an http(s) URL, as typed by the user."""
+    if item.startswith(("http://", "https://")):
+        from audit.fetch.http import fetch_url
+
+        res = fetch_url(item, allow_private=allow_private, ca_bundle=ca_bundle)
+        return load_document(res.content, url=res.final_url, fetched_at=res.fetched_at, doc_type=doc_type,
+                             content_type=res.content_type, filename=res.final_url)
+    data = read_file(item)
+    return load_document(data, url=item, fetched_at=mtime_utc(item), doc_type=doc_type, filename=item, public=False)
+
+
+def findings_for(rubric: Rubric, doc: LoadedDocument) -> DocumentFindings:
+    return DocumentFindings(doc.ref, find_all(rubric, doc.extracted))
