@@ -19,6 +19,7 @@ COMMANDS = {
     "check": ["check"],
     "rubric": ["rubric"],
     "evaluate": ["eval_cmd"],
+    "company": ["company"],
 }
 
 
