@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4.element import PreformattedString
 from bs4.exceptions import ParserRejectedMarkup
 
 from audit.errors import InputError
@@ -114,7 +115,7 @@ def _walk(root: Tag, blocks: list[tuple[str, str]]) -> None:
     while stack:
         node, closing = stack.pop()
         if isinstance(node, NavigableString):
-            if not isinstance(node, Comment):
+            if not isinstance(node, PreformattedString):  # comments, doctype, CDATA, PIs
                 buf.append(str(node))
             continue
         if not isinstance(node, Tag):

@@ -1,0 +1,130 @@
+"""Extraction of HTML, PDF, Markdown and plain text into blocks and sentences with offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.errors import InputError
+from audit.extract import decode, extract
+from audit.extract.doctype import guess_type
+from audit.extract.text import split_sentences
+
+from pdfmaker import make_pdf
+
+PAGE = b"""<!doctype html><html><head><title>Law Enforcement Guidelines</title>
+<style>.x{color:red}</style><script>var tracking = "SCRIPT TEXT";</script></head>
+<body>
+<header><a href="/">Home</a> HEADER TEXT</header>
+<nav><ul><li>NAV ITEM</li></ul></nav>
+<div class="cookie-banner">We use cookies COOKIE TEXT</div>
+<main>
+<h1>Law enforcement requests</h1>
+<p>We require a <b>search warrant</b> for content. We respond to U.S. legal process only.</p>
+<ul><li>Subpoena: basic subscriber information.</li><li>Court order: records.</li></ul>
+<table><tr><th>Request</th><th>Process</th></tr><tr><td>Content</td><td>Warrant</td></tr></table>
+</main>
+<footer>FOOTER TEXT</footer>
+</body></html>"""
+
+
+def test_html_drops_page_furniture_and_keeps_blocks():
+    ex = extract(PAGE, content_type="text/html")
+    for junk in ("SCRIPT TEXT", "HEADER TEXT", "NAV ITEM", "COOKIE TEXT", "FOOTER TEXT", "color:red"):
+        assert junk not in ex.text
+    assert ex.title == "Law Enforcement Guidelines"
+    kinds = [b.kind for b in ex.blocks]
+    assert kinds[0] == "heading" and "item" in kinds and "cell" in kinds
+    assert "We require a search warrant for content." in ex.text
+    sentences = [ex.sentence_text(s) for s in ex.sentences]
+    assert "We require a search warrant for content." in sentences
+    assert "We respond to U.S. legal process only." in sentences  # "U.S." does not end a sentence
+    for s in ex.sentences:  # offsets point into the extracted text
+        assert ex.text[s.start:s.end].strip() == ex.text[s.start:s.end]
+
+
+def test_html_select_and_remove():
+    ex = extract(PAGE, content_type="text/html", select=["main"], remove=["table"])
+    assert "Content" not in [ex.text[b.start:b.end] for b in ex.blocks]
+    assert ex.text.startswith("Law enforcement requests")
+
+
+def test_html_selector_matching_nothing_warns():
+    ex = extract(PAGE, content_type="text/html", select=[".nope"])
+    assert ex.warnings and "matched nothing" in ex.warnings[0]
+
+
+def test_bad_css_selector_is_input_error():
+    with pytest.raises(InputError, match="selector"):
+        extract(PAGE, content_type="text/html", select=["[[["])
+
+
+def test_broken_html_still_extracts():
+    ex = extract(b"<html><body><p>We notify users<div><p>unclosed <b>bold", content_type="text/html")
+    assert "We notify users" in ex.text
+
+
+def test_deeply_nested_html_does_not_recurse_out():
+    html = b"<html><body>" + b"<div>" * 5000 + b"<p>Deep text.</p>" + b"</div>" * 5000 + b"</body></html>"
+    assert "Deep text." in extract(html, content_type="text/html").text
+
+
+def test_pdf_text_extracted():
+    pdf = make_pdf(["Law Enforcement Guidelines", "We require a search warrant before disclosing the con-", "tents of communications."])
+    ex = extract(pdf, filename="le.pdf")
+    assert ex.format == "pdf"
+    assert "contents of communications" in ex.text  # hyphenated line break mended
+
+
+def test_markdown_markup_removed():
+    md = "# Title\n\nWe **do not** sell [your data](https://e.com/x).\n\n- item one\n- item two\n"
+    ex = extract(md.encode(), filename="p.md")
+    assert ex.text.splitlines()[0] == "Title"
+    assert "We do not sell your data." in ex.text and "https://e.com" not in ex.text
+    assert [b.kind for b in ex.blocks] == ["heading", "paragraph", "item", "item"]
+
+
+def test_plain_text_rewraps_lines():
+    ex = extract(b"We notify users\nbefore we disclose\ntheir data.\n\nSecond paragraph.", filename="p.txt")
+    assert ex.text == "We notify users before we disclose their data.\n\nSecond paragraph."
+
+
+@pytest.mark.parametrize("data,msg", [
+    (b"", "empty"),
+    (b"   \n\n", "empty"),
+    (b"\x00\x01\x02binary\x00", "binary"),
+    (b"%PDF-1.4\n garbage not a pdf", "broken PDF"),
+])
+def test_bad_inputs(data, msg):
+    with pytest.raises(InputError, match=msg):
+        extract(data, filename="x.txt" if not data.startswith(b"%PDF") else "x.pdf")
+
+
+def test_oversized_input_refused():
+    with pytest.raises(InputError, match="too large"):
+        extract(b"a" * (20 * 1024 * 1024 + 1), filename="big.txt")
+
+
+def test_decoding_declared_and_fallback():
+    assert decode("café".encode("latin-1"), "iso-8859-1") == "café"
+    # wrong declaration (says utf-8, is latin-1): detection rescues it
+    assert "caf" in decode("Le café est servi. Nous protégeons les données.".encode("latin-1"), "utf-8")
+    assert decode("\ufeffhello".encode("utf-8")) == "hello"
+    assert decode("hi".encode("utf-16")) == "hi"
+
+
+def test_unsupported_content_type():
+    with pytest.raises(InputError, match="unsupported content type"):
+        extract(b"{}", content_type="application/json")
+
+
+def test_sentence_splitter_abbreviations():
+    text = "See 18 U.S.C. 2703(d) for details. We reply, e.g. by e-mail. Done!"
+    spans = [text[a:b] for a, b in split_sentences(text, 0, len(text))]
+    assert spans == ["See 18 U.S.C. 2703(d) for details.", "We reply, e.g. by e-mail.", "Done!"]
+
+
+def test_doctype_guess():
+    ex = extract(PAGE, content_type="text/html")
+    assert guess_type(ex) == "law-enforcement-guidelines"
+    pp = extract(b"# Privacy Policy\n\nThis privacy policy explains the personal data we collect and your rights.", filename="p.md")
+    assert guess_type(pp) == "privacy-policy"
