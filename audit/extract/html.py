@@ -75,18 +75,24 @@ def _outermost(tags: list[Tag]) -> list[Tag]:
 
 
 def _strip_furniture(root: Tag, keep_structural: bool) -> None:
-    for el in root.find_all(_DROP_TAGS):
+    # Plain walks over .descendants: bs4's find_all filter machinery was most of extraction time.
+    drop = set(_DROP_TAGS)
+    for el in [d for d in root.descendants if isinstance(d, Tag) and d.name in drop]:
         if keep_structural and el.name in ("header", "footer", "aside") and el is not root:
             # inside an explicitly selected region, a <header> is usually the policy's own title
             if el.name == "header":
                 continue
         el.decompose()
-    for el in root.find_all(string=lambda s: isinstance(s, Comment)):
-        el.extract()
-    for el in root.find_all(True):
-        if getattr(el, "decomposed", False):
+    remaining = list(root.descendants)
+    for el in remaining:
+        if isinstance(el, Comment):
+            el.extract()
+    dead: set[int] = set()  # ids of tags already gone with a decomposed ancestor
+    for el in [d for d in remaining if isinstance(d, Tag)]:
+        # not el.decomposed: in bs4 4.x that property falls back to a subtree find() per tag
+        if id(el) in dead or not el.attrs:  # no attributes: nothing below can match
             continue
-        attrs = el.attrs or {}
+        attrs = el.attrs
         role = str(attrs.get("role", "")).lower()
         hidden = "hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true"
         style = str(attrs.get("style", "")).replace(" ", "").lower()
@@ -95,6 +101,7 @@ def _strip_furniture(root: Tag, keep_structural: bool) -> None:
         ident = " ".join(attrs.get("class", []) if isinstance(attrs.get("class"), list) else [str(attrs.get("class", ""))])
         ident += " " + str(attrs.get("id", ""))
         if role in _DROP_ROLES or hidden or (_FURNITURE.search(ident) and el.name not in ("body", "main", "article", "html")):
+            dead.update(map(id, el.descendants))
             el.decompose()
 
 

@@ -53,7 +53,7 @@ def build(blocks: list[tuple[str, str]], title: str = "", fmt: str = "text", war
     out_blocks: list[Block] = []
     pos = 0
     heading = ""
-    for kind, raw in blocks:
+    for kind, raw in _join_broken_paragraphs(blocks):
         t = normalise_space(raw)
         if not t:
             continue
@@ -73,6 +73,26 @@ def build(blocks: list[tuple[str, str]], title: str = "", fmt: str = "text", war
     if not title:
         title = next((text[b.start : b.end] for b in out_blocks if b.kind == "heading"), "")
     return ExtractedText(text, tuple(out_blocks), tuple(sentences), title[:300], fmt, tuple(warnings))
+
+
+_OPEN_END = re.compile(r"[\w,“\"(–-]\s*$")
+_LOWER_START = re.compile(r"^\s*[a-z]")
+
+
+def _join_broken_paragraphs(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Rejoin a paragraph cut in two by a PDF page or column break ("... in" / "which case ...").
+
+    Only when the first part ends mid-sentence and the second starts with a lower-case word, so
+    real paragraphs, headings and list items are never merged.
+    """
+    out: list[tuple[str, str]] = []
+    for kind, raw in blocks:
+        if (out and kind == "paragraph" and out[-1][0] == "paragraph"
+                and _OPEN_END.search(out[-1][1]) and _LOWER_START.match(raw)):
+            out[-1] = ("paragraph", out[-1][1].rstrip() + " " + raw.lstrip())
+            continue
+        out.append((kind, raw))
+    return out
 
 
 # Abbreviations after which a full stop does not end a sentence.

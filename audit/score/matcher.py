@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from audit.extract.text import ExtractedText
 from audit.models import Level, Polarity
 from audit.rubric.model import Criterion, Lexicon, Rubric, Signal
+from audit.score.prefilter import candidates
 
 
 @dataclass(frozen=True)
@@ -102,17 +103,17 @@ def find_in_text(criteria: tuple[Criterion, ...], lexicon: Lexicon, extracted: E
         sentence = text[s.start : s.end]
         block = blocks[s.block]
         context = None
-        for c in criteria:
-            for sig in c.signals:
-                if sig.context and context is None:
-                    context = block.heading + "\n" + text[block.start : block.end]
-                got = match_signal(sig, sentence, context or "", lexicon)
-                if got is None:
-                    continue
-                level, negated, hedged = got
-                out[c.id].append(
-                    Finding(c.id, sig.id, level, polarity_of(sig, level), s.start, s.end, sentence, negated, hedged)
-                )
+        # candidates() drops only signals that certainly do not fire (bench/extract_score.py)
+        for c, sig in candidates(criteria, sentence):
+            if sig.context and context is None:
+                context = block.heading + "\n" + text[block.start : block.end]
+            got = match_signal(sig, sentence, context or "", lexicon)
+            if got is None:
+                continue
+            level, negated, hedged = got
+            out[c.id].append(
+                Finding(c.id, sig.id, level, polarity_of(sig, level), s.start, s.end, sentence, negated, hedged)
+            )
     return out
 
 

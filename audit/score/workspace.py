@@ -1,0 +1,157 @@
+"""Score every company of a workspace from its newest archived snapshots, probes and reviews.
+
+Documents with `url =` are read from the archive (newest good snapshot; `stale` when the last
+fetch failed, `failed` when there never was a good one); `path =` documents are read from disk
+at score time and are not public. Extraction + matching go through the findings cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from audit.archive.cache import cache_key, load_cached, store_cached
+from audit.archive.store import Archive, age_text
+from audit.declarations.load import load_declarations
+from audit.declarations.model import Declaration, DeclarationProblem, DeclaredDocument
+from audit.declarations.reviews import load_reviews
+from audit.errors import InputError
+from audit.extract import MAX_BYTES, extract
+from audit.models import DocumentRef, Scorecard
+from audit.probe.store import load_outcomes
+from audit.rubric.model import Rubric
+from audit.score.engine import DocumentFindings, score_company
+from audit.score.inputs import mtime_utc
+from audit.score.matcher import find_all
+
+
+@dataclass
+class WorkspaceScores:
+    """Scorecards plus what went wrong on the way (for the command to report)."""
+
+    cards: list[Scorecard] = field(default_factory=list)
+    problems: list[DeclarationProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # slugs with nothing to evaluate
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+
+def score_workspace(ws, rubric: Rubric, slugs=None, warn: Callable[[str], None] | None = None) -> list[Scorecard]:
+    """Scorecards of the (named) companies that have anything to evaluate, sorted by slug."""
+    result = score_workspace_detailed(ws, rubric, slugs)
+    if warn:
+        for w in result.warnings:
+            warn(w)
+    return result.cards
+
+
+def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
+    out = WorkspaceScores()
+    known = {c.id for c in rubric.criteria}
+    decls, problems = load_declarations(ws, slugs, known)
+    out.problems.extend(problems)
+    archive = Archive(ws.archive_dir)
+    for decl in decls:
+        try:
+            reviews = load_reviews(ws, decl.slug, known)
+        except InputError as e:
+            problems_ = getattr(e, "problems", None)
+            out.problems.extend(problems_ or [DeclarationProblem(str(ws.review_path(decl.slug)), None, str(e))])
+            continue
+        usable, failed = [], []
+        for doc in decl.documents:
+            ref, findings, warnings = _document(ws, archive, rubric, decl, doc, out)
+            out.warnings.extend(f"{decl.slug}: {doc.source}: {w}" for w in warnings)
+            if findings is None:
+                failed.append(ref)
+            else:
+                usable.append(DocumentFindings(ref, findings))
+        probes = load_outcomes(ws.archive_dir, decl.slug)
+        if not usable and not any(p.level is not None for p in probes.values()):
+            out.skipped.append(decl.slug)
+            out.warnings.append(f"{decl.slug}: nothing to evaluate (no usable document, no probe results)")
+            continue
+        out.cards.append(score_company(rubric, decl.slug, decl.name, usable, failed, probes, reviews,
+                                       decl.not_applicable))
+    return out
+
+
+def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: DeclaredDocument, out: WorkspaceScores):
+    """(DocumentRef, findings or None when unusable, warnings)."""
+    if doc.path is not None:
+        return _local(ws, rubric, decl, doc, out)
+    state = archive.state(decl.slug, doc.key)
+    if state.good is None:
+        err = state.last.error if state.last and state.last.error else "never fetched (run `audit fetch`)"
+        when = state.last.time if state.last else ""
+        return DocumentRef(doc.type, doc.url, "", when, "failed", err), None, ()
+    good = state.good
+    data = archive.get(good.sha256)
+    if data is None:
+        return DocumentRef(doc.type, doc.url, good.sha256, good.time, "failed",
+                           "snapshot missing or corrupted in the archive"), None, ()
+    status, error = state.status, None
+    if status == "stale":
+        error = f"last fetch failed ({state.last.error}); using the snapshot from {age_text(good.time)} ago"
+    ctype = (good.headers or {}).get("content-type")
+    url = good.final_url or doc.url
+    try:
+        findings, title, warnings = _findings(ws, rubric, data, good.sha256, ctype, url, doc, out)
+    except InputError as e:
+        return DocumentRef(doc.type, doc.url, good.sha256, good.time, "failed", str(e)), None, ()
+    ref = DocumentRef(doc.type, doc.url, good.sha256, good.time, status, error, title or None, True)
+    warnings = warnings + ((f"stale: {error}",) if status == "stale" else ())
+    return ref, findings, warnings
+
+
+def _local(ws, rubric, decl: Declaration, doc: DeclaredDocument, out):
+    path = decl.local_path(doc)
+    shown = _shown_path(ws, path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise InputError(f"file too large (the limit is {MAX_BYTES:,} bytes)")
+        data = path.read_bytes()
+    except OSError as e:
+        return DocumentRef(doc.type, shown, "", "", "failed", f"cannot read: {e.strerror or e}", None, False), None, ()
+    except InputError as e:
+        return DocumentRef(doc.type, shown, "", "", "failed", str(e), None, False), None, ()
+    sha = hashlib.sha256(data).hexdigest()
+    when = mtime_utc(str(path))
+    try:
+        findings, title, warnings = _findings(ws, rubric, data, sha, None, path.name, doc, out)
+    except InputError as e:
+        return DocumentRef(doc.type, shown, sha, when, "failed", str(e), None, False), None, ()
+    return DocumentRef(doc.type, shown, sha, when, "ok", None, title or None, False), findings, warnings
+
+
+def _shown_path(ws, path: Path) -> str:
+    """A local document's path as shown in scorecards: relative to the workspace, never absolute."""
+    try:
+        return path.resolve().relative_to(ws.root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredDocument, out: WorkspaceScores):
+    key = cache_key(sha, rubric.sha256, ctype or _ext(filename), doc.select, doc.remove)
+    cached = load_cached(ws.archive_dir, key)
+    if cached is not None:
+        out.cache_hits += 1
+        return cached
+    out.cache_misses += 1
+    extracted = extract(data, content_type=ctype, filename=filename, select=list(doc.select) or None,
+                        remove=list(doc.remove) or None)
+    findings = find_all(rubric, extracted)
+    try:
+        store_cached(ws.archive_dir, key, findings, extracted.title, extracted.warnings)
+    except OSError:
+        pass  # a read-only archive still scores, just without the cache
+    return findings, extracted.title, tuple(extracted.warnings)
+
+
+def _ext(filename) -> str:
+    name = str(filename or "").lower().split("?")[0]
+    return "name:" + (name.rsplit(".", 1)[-1] if "." in name.rsplit("/", 1)[-1] else "")
