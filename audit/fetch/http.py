@@ -22,7 +22,36 @@ ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/mark
 
 
 class FetchError(InputError):
-    """A document could not be fetched; the message says why in one line."""
+    """A document could not be fetched; the message says why in one line.
+
+    `status` is the HTTP status when there was one; `retryable` says whether trying again later
+    can help (connection errors, timeouts, 429, 5xx); `retry_after` is the server's wish in seconds.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False,
+                 retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -72,14 +101,22 @@ def fetch_url(
     session: requests.Session | None = None,
     headers: dict | None = None,
     user_agent: str | None = None,
+    accepted_types: tuple[str, ...] = ACCEPTED_TYPES,
+    max_seconds: float | None = None,
+    trusted_hosts: frozenset[str] | tuple[str, ...] = (),
 ) -> FetchResult:
+    """GET a URL safely. `max_seconds` bounds the whole body read (a slow drip cannot hold us).
+
+    `trusted_hosts` are host names exempt from the public-address check (an intranet mirror the
+    user named on purpose); every other first URL and redirect target is still checked.
+    """
     sess = session or requests.Session()
     hdrs = {"User-Agent": user_agent or USER_AGENT, "Accept": "text/html,application/xhtml+xml,application/pdf,text/plain;q=0.9,*/*;q=0.1", "Accept-Encoding": "gzip, deflate"}
     hdrs.update(headers or {})
     current = url
     seen = set()
     for _ in range(MAX_REDIRECTS + 1):
-        check_public(current, allow_private)
+        check_public(current, allow_private or (urlsplit(current).hostname or "") in trusted_hosts)
         if current in seen:
             raise FetchError(f"{url}: redirect loop at {current}")
         seen.add(current)
@@ -89,9 +126,9 @@ def fetch_url(
         except requests.exceptions.SSLError as e:
             raise FetchError(f"{url}: TLS error: {_first_line(e)}") from None
         except requests.exceptions.Timeout:
-            raise FetchError(f"{url}: timed out") from None
+            raise FetchError(f"{url}: timed out", retryable=True) from None
         except requests.exceptions.RequestException as e:
-            raise FetchError(f"{url}: connection failed: {_first_line(e)}") from None
+            raise FetchError(f"{url}: connection failed: {_first_line(e)}", retryable=True) from None
         if resp.is_redirect:
             loc = resp.headers.get("Location", "")
             resp.close()
@@ -103,20 +140,25 @@ def fetch_url(
             if resp.status_code == 304:
                 return FetchResult(url, current, 304, b"", resp.headers.get("Content-Type", ""), now_utc(), dict(resp.headers))
             if resp.status_code >= 400:
-                raise FetchError(f"{url}: HTTP {resp.status_code}")
+                code = resp.status_code
+                raise FetchError(f"{url}: HTTP {code}", status=code, retryable=code == 429 or code >= 500,
+                                 retry_after=parse_retry_after(resp.headers.get("Retry-After")))
             ctype = resp.headers.get("Content-Type", "")
             base = ctype.split(";")[0].strip().lower()
-            if base and base not in ACCEPTED_TYPES:
-                raise FetchError(f"{url}: unsupported content type {base!r}")
-            body = read_capped(resp, max_bytes, url)
+            if base and base not in accepted_types:
+                raise FetchError(f"{url}: unsupported content type {base!r}", status=resp.status_code)
+            body = read_capped(resp, max_bytes, url, max_seconds)
             return FetchResult(url, current, resp.status_code, body, ctype, now_utc(), dict(resp.headers))
         finally:
             resp.close()
     raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
 
-def read_capped(resp: requests.Response, max_bytes: int, url: str) -> bytes:
+def read_capped(resp: requests.Response, max_bytes: int, url: str, max_seconds: float | None = None) -> bytes:
     """Read the body in chunks, decompressing ourselves so the cap holds after decompression."""
+    import time
+
+    deadline = time.monotonic() + max_seconds if max_seconds else None
     encoding = resp.headers.get("Content-Encoding", "").lower().strip()
     decomp = None
     if encoding in ("gzip", "x-gzip"):
@@ -129,16 +171,18 @@ def read_capped(resp: requests.Response, max_bytes: int, url: str) -> bytes:
             if decomp is not None:
                 chunk = decomp.decompress(chunk, max_bytes + 1 - len(out))
             out += chunk
+            if deadline is not None and time.monotonic() > deadline:
+                raise FetchError(f"{url}: body not complete after {max_seconds:g} s; gave up", retryable=True)
             if len(out) > max_bytes:
                 raise FetchError(f"{url}: body larger than {max_bytes:,} bytes (after decompression); refused")
     except zlib.error as e:
         raise FetchError(f"{url}: broken {encoding} encoding: {e}") from None
     except requests.exceptions.RequestException as e:
-        raise FetchError(f"{url}: connection failed while reading: {_first_line(e)}") from None
+        raise FetchError(f"{url}: connection failed while reading: {_first_line(e)}", retryable=True) from None
     except Exception as e:  # urllib3 ReadTimeoutError, ProtocolError
         if isinstance(e, FetchError):
             raise
-        raise FetchError(f"{url}: reading the body failed: {_first_line(e)}") from None
+        raise FetchError(f"{url}: reading the body failed: {_first_line(e)}", retryable=True) from None
     return bytes(out)
 
 

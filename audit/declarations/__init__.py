@@ -1,0 +1,1 @@
+"""Company declarations: loading, validating and converting `companies/*.toml`."""

@@ -1,0 +1,211 @@
+"""Load and validate `companies/*.toml`: every problem names the file, the key and the line.
+
+An invalid declaration is reported as a problem and skipped; the other companies still load,
+so one bad pull request never stops a scheduled run.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from audit.declarations.model import Declaration, DeclarationProblem, DeclaredDocument
+from audit.errors import InputError
+from audit.extract.doctype import DOCUMENT_TYPES
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$", re.I)
+TOP_KEYS = {"name", "website", "hosts", "not_applicable", "documents"}
+DOC_KEYS = {"type", "url", "path", "select", "remove", "group", "title"}
+
+
+class DeclarationInvalid(InputError):
+    def __init__(self, problems: list[DeclarationProblem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def key_line(text: str, key: str, nth: int = 0) -> int | None:
+    """The line (1-based) of the nth `key =` assignment in the text, if it can be found."""
+    pattern = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.M)
+    matches = list(pattern.finditer(text))
+    if len(matches) > nth:
+        return text.count("\n", 0, matches[nth].start()) + 1
+    return None
+
+
+def table_line(text: str, name: str, nth: int) -> int | None:
+    matches = list(re.finditer(rf"^[ \t]*\[\[[ \t]*{re.escape(name)}[ \t]*\]\]", text, re.M))
+    if len(matches) > nth:
+        return text.count("\n", 0, matches[nth].start()) + 1
+    return None
+
+
+def _line_in_table(text: str, table: str, nth: int, key: str) -> int | None:
+    start = table_line(text, table, nth)
+    if start is None:
+        return None
+    lines = text.splitlines()
+    for i in range(start, len(lines)):
+        if re.match(r"^\s*\[", lines[i]):
+            break
+        if re.match(rf"^[ \t]*{re.escape(key)}[ \t]*=", lines[i]):
+            return i + 1
+    return start
+
+
+def parse_declaration(text: str, path: Path, known_criteria: set[str] | None = None
+                      ) -> tuple[Declaration | None, list[DeclarationProblem]]:
+    """Validate one declaration's text; (Declaration, []) or (None, problems)."""
+    file = str(path)
+    problems: list[DeclarationProblem] = []
+
+    def problem(key, message, line=None):
+        problems.append(DeclarationProblem(file, key, message, line))
+
+    slug = path.stem
+    if not SLUG.match(slug):
+        problem(None, f"file name {path.name!r}: a slug must match [a-z0-9][a-z0-9-]*")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+)", str(e))
+        problem(None, f"not valid TOML: {e}", int(m.group(1)) if m else None)
+        return None, problems
+    for key in sorted(set(raw) - TOP_KEYS):
+        problem(key, "unknown key", key_line(text, key))
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problem("name", "required: a non-empty string" if name is None else "must be a non-empty string",
+                key_line(text, "name"))
+    website = raw.get("website")
+    if website is not None and (not isinstance(website, str) or urlsplit(website).scheme not in ("http", "https")
+                                or not urlsplit(website).hostname):
+        problem("website", "must be an http(s) URL", key_line(text, "website"))
+    hosts = raw.get("hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and HOST.match(h) for h in hosts):
+        problem("hosts", "must be a list of host names (like \"example.com\")", key_line(text, "hosts"))
+        hosts = []
+    na = raw.get("not_applicable", [])
+    if not isinstance(na, list) or not all(isinstance(c, str) for c in na):
+        problem("not_applicable", "must be a list of criterion ids", key_line(text, "not_applicable"))
+        na = []
+    elif known_criteria is not None:
+        for c in na:
+            if c not in known_criteria:
+                problem("not_applicable", f"unknown criterion {c!r}", key_line(text, "not_applicable"))
+    documents = []
+    docs = raw.get("documents", [])
+    if not isinstance(docs, list):
+        problem("documents", "must be [[documents]] tables", key_line(text, "documents"))
+        docs = []
+    for i, d in enumerate(docs):
+        where = f"documents[{i}]"
+        if not isinstance(d, dict):
+            problem(where, "must be a table", table_line(text, "documents", i))
+            continue
+        for key in sorted(set(d) - DOC_KEYS):
+            problem(f"{where}.{key}", "unknown key", _line_in_table(text, "documents", i, key))
+        dtype = d.get("type")
+        if dtype not in DOCUMENT_TYPES:
+            problem(f"{where}.type", f"must be one of: {', '.join(DOCUMENT_TYPES)}" if dtype is not None
+                    else "required", _line_in_table(text, "documents", i, "type"))
+        url, local = d.get("url"), d.get("path")
+        if (url is None) == (local is None):
+            problem(where, "needs exactly one of url or path", table_line(text, "documents", i))
+        if url is not None and (not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https")
+                                or not urlsplit(url).hostname):
+            problem(f"{where}.url", "must be an http(s) URL", _line_in_table(text, "documents", i, "url"))
+        if local is not None:
+            if not isinstance(local, str) or not local.strip():
+                problem(f"{where}.path", "must be a file path", _line_in_table(text, "documents", i, "path"))
+            elif Path(local).is_absolute() or not _inside_workspace(path, local):
+                problem(f"{where}.path", "must be a relative path inside the workspace (declarations come from "
+                        "pull requests and scores are published)", _line_in_table(text, "documents", i, "path"))
+            elif not (path.parent / local).is_file():
+                problem(f"{where}.path", f"no such file: {local}", _line_in_table(text, "documents", i, "path"))
+        sel = _selectors(d.get("select"), f"{where}.select", problem, _line_in_table(text, "documents", i, "select"))
+        rem = _selectors(d.get("remove"), f"{where}.remove", problem, _line_in_table(text, "documents", i, "remove"))
+        if dtype in DOCUMENT_TYPES and isinstance(url, (str, type(None))) and isinstance(local, (str, type(None))):
+            documents.append(DeclaredDocument(dtype, url, local, sel, rem))
+    if problems:
+        return None, problems
+    return Declaration(slug, name.strip(), website, tuple(hosts), frozenset(na), tuple(documents), path), []
+
+
+def _inside_workspace(declaration: Path, local: str) -> bool:
+    """Whether a `path =` document resolves (symlinks too) inside the workspace holding companies/."""
+    root = declaration.resolve().parent.parent
+    return (declaration.parent / local).resolve().is_relative_to(root)
+
+
+def _selectors(value, key, problem, line) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(s, str) and s.strip() for s in items):
+        problem(key, "must be a CSS selector or a list of them", line)
+        return ()
+    import soupsieve
+
+    for s in items:
+        try:
+            soupsieve.compile(s)
+        except Exception as e:  # soupsieve.SelectorSyntaxError and friends
+            problem(key, f"invalid CSS selector {s!r}: {str(e).splitlines()[0]}", line)
+    return tuple(items)
+
+
+def read_declaration_text(path: Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such declaration") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read: {e}") from None
+
+
+def load_declaration(path: str | Path, known_criteria: set[str] | None = None) -> Declaration:
+    """One declaration, or DeclarationInvalid (an InputError) listing every problem."""
+    path = Path(path)
+    decl, problems = parse_declaration(read_declaration_text(path), path, known_criteria)
+    if decl is None:
+        raise DeclarationInvalid(problems)
+    return decl
+
+
+def declaration_files(ws) -> list[Path]:
+    if not ws.companies_dir.is_dir():
+        return []
+    return sorted(p for p in ws.companies_dir.glob("*.toml") if p.is_file())
+
+
+def load_declarations(ws, slugs=None, known_criteria: set[str] | None = None
+                      ) -> tuple[list[Declaration], list[DeclarationProblem]]:
+    """Every (or the named) declaration of the workspace, sorted by slug, plus the problems found.
+
+    A slug that has no declaration file is a problem too.
+    """
+    files = declaration_files(ws)
+    if slugs:
+        wanted = list(dict.fromkeys(slugs))
+        by_slug = {p.stem: p for p in files}
+        problems = [DeclarationProblem(str(ws.declaration_path(s)), None, f"no declaration for company {s!r}")
+                    for s in wanted if s not in by_slug]
+        files = [by_slug[s] for s in wanted if s in by_slug]
+    else:
+        problems = []
+    decls = []
+    for p in files:
+        try:
+            text = read_declaration_text(p)
+        except InputError as e:
+            problems.append(DeclarationProblem(str(p), None, str(e).split(": ", 1)[-1]))
+            continue
+        decl, found = parse_declaration(text, p, known_criteria)
+        problems.extend(found)
+        if decl is not None:
+            decls.append(decl)
+    return sorted(decls, key=lambda d: d.slug), problems

@@ -1,0 +1,58 @@
+"""A company declaration (`companies/<slug>.toml`) as loaded, validated values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class DeclaredDocument:
+    type: str
+    url: str | None = None
+    path: str | None = None  # relative to the declaration file, as written
+    select: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """A stable file-name-safe key for the archive log of this document (type + source hash)."""
+        import hashlib
+
+        source = self.url or f"file:{self.path}"
+        return f"{self.type}-{hashlib.sha256(source.encode('utf-8')).hexdigest()[:12]}"
+
+    @property
+    def source(self) -> str:
+        return self.url or str(self.path)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    slug: str
+    name: str
+    website: str | None
+    hosts: tuple[str, ...]
+    not_applicable: frozenset[str]
+    documents: tuple[DeclaredDocument, ...]
+    path: Path
+
+    def local_path(self, doc: DeclaredDocument) -> Path:
+        """Where a `path =` document is on disk (relative to the declaration file)."""
+        assert doc.path is not None
+        return (self.path.parent / doc.path)
+
+
+@dataclass(frozen=True)
+class DeclarationProblem:
+    """One thing wrong with a declaration or review file: file, key and line where known."""
+
+    file: str
+    key: str | None
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        key = f" [{self.key}]" if self.key else ""
+        return f"{where}:{key} {self.message}"

@@ -1,0 +1,109 @@
+"""The workspace: a folder of declarations, reviews, the evidence archive and reports (SPEC.md).
+
+Every command that touches companies opens one `Workspace`, so where things live is decided
+in one place: `--workspace DIR`, else `AUDIT_WORKSPACE`, else the current directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audit.errors import InputError
+
+SETTINGS_FILE = "audit.toml"
+
+#: Settings an `audit.toml` may hold, with their defaults.
+DEFAULT_SETTINGS: dict = {
+    "allow_private_network": False,
+    "delay": 1.0,            # seconds between two requests to the same host
+    "timeout": 10.0,         # connect timeout; read timeout is 3x
+    "retries": 2,
+    "max_retry_after": 30.0,  # Retry-After is honoured up to this many seconds
+    "workers": 4,            # hosts fetched in parallel
+    "ignore_robots": False,
+    "rubric": None,
+}
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def companies_dir(self) -> Path:
+        return self.root / "companies"
+
+    @property
+    def reviews_dir(self) -> Path:
+        return self.root / "reviews"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    def setting(self, name: str):
+        return self.settings.get(name, DEFAULT_SETTINGS.get(name))
+
+    def declaration_path(self, slug: str) -> Path:
+        return self.companies_dir / f"{slug}.toml"
+
+    def review_path(self, slug: str) -> Path:
+        return self.reviews_dir / f"{slug}.toml"
+
+    @classmethod
+    def open(cls, path: str | os.PathLike | None = None) -> "Workspace":
+        """The workspace at PATH, else $AUDIT_WORKSPACE, else the current directory."""
+        chosen = path if path not in (None, "") else os.environ.get("AUDIT_WORKSPACE") or "."
+        root = Path(chosen)
+        if not root.exists():
+            raise InputError(f"{root}: workspace folder does not exist (create one with `audit init {root}`)")
+        if not root.is_dir():
+            raise InputError(f"{root}: workspace is not a folder")
+        return cls(root, load_settings(root))
+
+
+def load_settings(root: Path) -> dict:
+    """`audit.toml` values over the defaults; unknown keys and wrong types are input errors."""
+    path = root / SETTINGS_FILE
+    settings = dict(DEFAULT_SETTINGS)
+    if not path.is_file():
+        return settings
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
+        raise InputError(f"{path}: invalid settings file: {e}") from None
+    section = raw.get("fetch", {}) | {k: v for k, v in raw.items() if k != "fetch"}
+    for key, value in section.items():
+        if key not in DEFAULT_SETTINGS:
+            raise InputError(f"{path}: unknown setting {key!r} (known: {', '.join(sorted(DEFAULT_SETTINGS))})")
+        default = DEFAULT_SETTINGS[key]
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise InputError(f"{path}: {key} must be true or false")
+        if isinstance(default, (int, float)) and not isinstance(default, bool) and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            raise InputError(f"{path}: {key} must be a non-negative number")
+        settings[key] = value
+    return settings
+
+
+def open_rubric(ws: Workspace, rubric_id: str | None):
+    """--rubric, else the workspace's `rubric` setting, else the built-in rubric."""
+    from audit.rubric.loader import load_rubric
+
+    chosen = rubric_id or ws.setting("rubric")
+    if chosen and not rubric_id and (ws.root / chosen).is_file():
+        chosen = str(ws.root / chosen)
+    return load_rubric(chosen)
+
+
+def print_problems(problems, echo) -> None:
+    for p in problems:
+        echo(f"audit: {p}")

@@ -1,0 +1,73 @@
+"""score_workspace: archive + local documents + probes + reviews + not_applicable, and the cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from audit.archive.store import Archive, LogEntry
+from audit.declarations.load import load_declarations
+from audit.models import Level
+from audit.probe.store import append_run
+from audit.rubric.loader import load_rubric
+from audit.score.workspace import score_workspace, score_workspace_detailed
+from audit.workspace import Workspace
+
+MINI = str(Path(__file__).parent / "data" / "mini_rubric.toml")
+
+
+def setup(tmp_path: Path) -> Workspace:
+    (tmp_path / "companies" / "docs").mkdir(parents=True)
+    (tmp_path / "companies" / "docs" / "le.md").write_text("# Requests\n\nWe notify users before we disclose their data.\n")
+    (tmp_path / "companies" / "acme.toml").write_text(
+        'name = "Acme"\nnot_applicable = ["warrant"]\n\n'
+        '[[documents]]\ntype = "law-enforcement-guidelines"\npath = "docs/le.md"\n\n'
+        '[[documents]]\ntype = "encryption"\nurl = "https://acme.example/security"\n')
+    (tmp_path / "companies" / "probed.toml").write_text(
+        'name = "Probed"\n\n[[documents]]\ntype = "other"\nurl = "https://probed.example/x"\n')
+    return Workspace.open(tmp_path)
+
+
+def archive_page(ws: Workspace, slug: str, url: str, html: bytes) -> None:
+    [decl], _ = load_declarations(ws, [slug])
+    doc = next(d for d in decl.documents if d.url == url)
+    a = Archive(ws.archive_dir)
+    sha = a.put(html)
+    a.record(slug, doc.key, LogEntry("2026-11-27T10:00:00Z", url, url, 200, sha, len(html), {"content-type": "text/html"}))
+
+
+def test_scores_from_local_and_archived_documents(tmp_path):
+    ws = setup(tmp_path)
+    archive_page(ws, "acme", "https://acme.example/security",
+                 b"<html><body><p>Messages are end-to-end encrypted.</p></body></html>")
+    rubric = load_rubric(MINI)
+    result = score_workspace_detailed(ws, rubric)
+    assert [c.slug for c in result.cards] == ["acme"] and result.skipped == ["probed"]
+    card = result.cards[0]
+    levels = {c.id: c.level for c in card.criteria}
+    assert levels["notice"] is Level.MET and levels["e2ee"] is Level.MET and levels["warrant"] is Level.NOT_APPLICABLE
+    docs = {d.type: d for d in card.documents}
+    assert docs["encryption"].fetched_at == "2026-11-27T10:00:00Z" and docs["encryption"].public
+    assert not docs["law-enforcement-guidelines"].public
+    assert result.cache_misses == 2 and result.cache_hits == 0
+
+
+def test_rescoring_unchanged_archive_uses_the_cache(tmp_path):
+    ws = setup(tmp_path)
+    archive_page(ws, "acme", "https://acme.example/security",
+                 b"<html><body><p>Messages are end-to-end encrypted.</p></body></html>")
+    rubric = load_rubric(MINI)
+    first = score_workspace_detailed(ws, rubric)
+    second = score_workspace_detailed(ws, rubric)
+    assert second.cache_hits == 2 and second.cache_misses == 0
+    assert [c.to_json() for c in first.cards] == [c.to_json() for c in second.cards]
+
+
+def test_company_with_only_probes_still_gets_a_scorecard(tmp_path):
+    ws = setup(tmp_path)
+    append_run(ws.archive_dir, "probed", {"time": "2026-11-27T00:00:00Z",
+                                          "outcomes": {"tls": {"level": "met", "note": None, "evidence": []}}})
+    cards = score_workspace(ws, load_rubric(MINI), ["probed"])
+    assert len(cards) == 1
+    card = cards[0]
+    assert card.criterion("tls").level is Level.MET
+    assert [d.status for d in card.documents] == ["failed"] and "never fetched" in card.documents[0].error
