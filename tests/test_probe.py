@@ -1,0 +1,349 @@
+"""Probe library against real local TLS/HTTP servers on 127.0.0.1 (certificates made here)."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import trustme
+
+from audit.models import Level
+from audit.probe import levels
+from audit.probe.host import probe_host
+from audit.probe.http import parse_hsts, parse_security_txt
+from audit.probe.status import parse_host, TargetRefused
+from audit.probe.tls import local_can_offer, local_can_offer_rsa_kex
+from test_probe_servers import (HOST, ca, ca_bundle, closed_port, good_cert, serve,  # noqa: F401 (fixtures)
+                                server_context, silent_port)
+
+TIMEOUT = 3.0
+FUTURE = (datetime.now(timezone.utc) + timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")
+PAST = "2020-01-01T00:00:00Z"
+GOOD_TXT = f"Contact: mailto:security@example.test\nExpires: {FUTURE}\n"
+
+
+def run(port, bundle, http_port=None, timeout=TIMEOUT):
+    return probe_host(f"{HOST}:{port}", timeout=timeout, ca_bundle=bundle, allow_private=True,
+                      http_port=http_port or closed_port())
+
+
+def level(hp, cid):
+    return {levels.TRANSPORT: levels.transport_level, levels.HTTPS: levels.https_level,
+            levels.DISCLOSURE: levels.security_txt_level}[cid](hp)[0]
+
+
+def test_modern_server_meets_transport_security(good_cert, ca_bundle):
+    with serve({"hsts": ["max-age=63072000; includeSubDomains; preload"], "security_txt": GOOD_TXT},
+               server_context(good_cert)) as port:
+        with serve({"redirect": f"https://{HOST}:{port}/"}) as http_port:
+            hp = run(port, ca_bundle, http_port)
+    assert hp.error is None
+    versions = {v.version: v.outcome for v in hp.tls.versions}
+    assert versions["TLSv1.3"] == "accepted" and versions["TLSv1.2"] == "accepted"
+    assert versions["TLSv1"] in ("refused", "untestable") and versions["TLSv1.1"] in ("refused", "untestable")
+    assert hp.tls.forward_secrecy is True
+    c = hp.certificate
+    assert c.chain_valid and c.name_matches and c.key_type == "EC" and c.key_bits == 256
+    assert c.signature_hash == "sha256" and len(c.sha256_fingerprint) == 64 and c.days_to_expiry > 30
+    assert level(hp, levels.TRANSPORT) is Level.MET
+    assert level(hp, levels.HTTPS) is Level.MET
+    assert level(hp, levels.DISCLOSURE) is Level.MET
+    assert hp.https.hsts.include_subdomains and hp.https.hsts.preload
+    assert levels.estimate_grade(hp) == "A+"
+
+
+def test_tls12_only_is_partial(good_cert, ca_bundle):
+    with serve({}, server_context(good_cert, max_version=ssl.TLSVersion.TLSv1_2)) as port:
+        hp = run(port, ca_bundle)
+    assert {v.version: v.outcome for v in hp.tls.versions}["TLSv1.3"] == "refused"
+    lv, findings = levels.transport_level(hp)
+    assert lv is Level.PARTIAL and findings == ["TLS 1.3 not offered"]
+    assert levels.estimate_grade(hp) == "A-"
+
+
+@pytest.mark.skipif(not local_can_offer("TLSv1"), reason="the local OpenSSL cannot offer TLS 1.0")
+def test_tls10_accepted_is_not_met(good_cert, ca_bundle):
+    ctx = server_context(good_cert, min_version=ssl.TLSVersion.TLSv1, ciphers="ALL:@SECLEVEL=0")
+    with serve({}, ctx) as port:
+        hp = run(port, ca_bundle)
+    assert {v.version: v.outcome for v in hp.tls.versions}["TLSv1"] == "accepted"
+    lv, findings = levels.transport_level(hp)
+    assert lv is Level.NOT_MET and any("TLSv1" in f for f in findings)
+
+
+def test_expired_certificate_is_not_met(ca, ca_bundle):
+    now = datetime.now(timezone.utc)
+    cert = ca.issue_cert(HOST, not_before=now - timedelta(days=400), not_after=now - timedelta(days=2))
+    with serve({}, server_context(cert)) as port:
+        hp = run(port, ca_bundle)
+    c = hp.certificate
+    assert c.chain_valid is False and "expired" in c.verify_error and c.expired
+    assert c.lifetime_days == 398
+    assert level(hp, levels.TRANSPORT) is Level.NOT_MET
+    assert levels.estimate_grade(hp) == "T"
+
+
+def test_certificate_expiring_soon_is_partial(ca, ca_bundle):
+    now = datetime.now(timezone.utc)
+    cert = ca.issue_cert(HOST, not_before=now - timedelta(days=60), not_after=now + timedelta(days=10, hours=1))
+    with serve({}, server_context(cert)) as port:
+        hp = run(port, ca_bundle)
+    lv, findings = levels.transport_level(hp)
+    assert lv is Level.PARTIAL and findings == ["certificate expires in 10 days"]
+
+
+def test_wrong_host_name_is_not_met(ca, ca_bundle):
+    with serve({}, server_context(ca.issue_cert("other.example"))) as port:
+        hp = run(port, ca_bundle)
+    assert hp.certificate.chain_valid is True and hp.certificate.name_matches is False
+    assert hp.certificate.names == ("other.example",)
+    assert level(hp, levels.TRANSPORT) is Level.NOT_MET
+    assert levels.estimate_grade(hp) == "M"
+
+
+def test_untrusted_ca_is_not_met(ca_bundle):
+    stranger = trustme.CA().issue_cert(HOST)
+    with serve({}, server_context(stranger)) as port:
+        hp = run(port, ca_bundle)
+    assert hp.certificate.chain_valid is False and "issuer" in hp.certificate.verify_error
+    assert level(hp, levels.TRANSPORT) is Level.NOT_MET
+
+
+def test_ssl_cert_file_style_bundle_is_what_trusts(good_cert, ca_bundle):
+    """Without the private CA the same server fails verification: the bundle is really used."""
+    with serve({}, server_context(good_cert)) as port:
+        trusted = run(port, ca_bundle)
+        system = run(port, None)
+    assert trusted.certificate.chain_valid is True
+    assert system.certificate.chain_valid is False
+
+
+@pytest.mark.skipif(not local_can_offer_rsa_kex(), reason="the local OpenSSL cannot offer RSA key exchange")
+def test_no_forward_secrecy_on_tls12_is_not_met(ca, ca_bundle):
+    rsa_cert = ca.issue_cert(HOST, key_type=trustme.KeyType.RSA)
+    try:
+        ctx = server_context(rsa_cert, max_version=ssl.TLSVersion.TLSv1_2, ciphers="kRSA:@SECLEVEL=0")
+    except ssl.SSLError:
+        pytest.skip("the local OpenSSL refuses RSA-key-exchange-only server suites")
+    with serve({}, ctx) as port:
+        hp = run(port, ca_bundle)
+    assert hp.tls.status == "completed", hp.tls.reason
+    assert hp.tls.forward_secrecy is False and hp.tls.non_fs_tls12_accepted is True
+    assert hp.certificate.key_type == "RSA" and hp.certificate.key_bits == 2048
+    lv, findings = levels.transport_level(hp)
+    assert lv is Level.NOT_MET and any("no forward secrecy" in f for f in findings)
+
+
+def test_forward_secret_server_refuses_rsa_key_exchange(good_cert, ca_bundle):
+    with serve({}, server_context(good_cert)) as port:
+        hp = run(port, ca_bundle)
+    assert hp.tls.non_fs_tls12_accepted is False
+
+
+@pytest.mark.parametrize("hsts,expected", [
+    (["max-age=31536000"], Level.MET),
+    (["max-age=86400; includeSubDomains"], Level.PARTIAL),
+    ([], Level.PARTIAL),
+    (["includeSubDomains"], Level.PARTIAL),  # no max-age: invalid, ignored
+    (["max-age=31536000", "max-age=0"], Level.MET),  # only the first header counts
+])
+def test_hsts_variants_with_redirect(good_cert, ca_bundle, hsts, expected):
+    with serve({"hsts": hsts}, server_context(good_cert)) as port:
+        with serve({"redirect": f"https://{HOST}:{port}/login"}) as http_port:
+            hp = run(port, ca_bundle, http_port)
+    assert hp.https.redirects_to_https_same_host is True
+    assert level(hp, levels.HTTPS) is expected
+    assert hp.https.hsts.duplicate is (len(hsts) > 1)
+
+
+def test_no_redirect_is_not_met_even_with_hsts(good_cert, ca_bundle):
+    with serve({"hsts": ["max-age=63072000"]}, server_context(good_cert)) as port:
+        with serve({}) as http_port:  # plain HTTP that serves the page itself
+            hp = run(port, ca_bundle, http_port)
+    assert hp.https.http_status == 200 and hp.https.redirects_to_https_same_host is False
+    assert level(hp, levels.HTTPS) is Level.NOT_MET
+
+
+def test_redirect_to_another_host_is_not_same_host(good_cert, ca_bundle):
+    with serve({"hsts": ["max-age=63072000"]}, server_context(good_cert)) as port:
+        with serve({"redirect": "https://elsewhere.example/"}) as http_port:
+            hp = run(port, ca_bundle, http_port)
+    assert hp.https.location == "https://elsewhere.example/"
+    assert level(hp, levels.HTTPS) is Level.NOT_MET
+
+
+@pytest.mark.parametrize("body,expected,problem", [
+    (GOOD_TXT, Level.MET, None),
+    (f"Contact: mailto:security@example.test\nExpires: {PAST}\n", Level.PARTIAL, "Expires is in the past"),
+    (f"Expires: {FUTURE}\n", Level.PARTIAL, "no Contact field"),
+    (None, Level.NO_DISCLOSURE, None),
+])
+def test_security_txt(good_cert, ca_bundle, body, expected, problem):
+    with serve({"security_txt": body}, server_context(good_cert)) as port:
+        hp = run(port, ca_bundle)
+    assert level(hp, levels.DISCLOSURE) is expected
+    if problem:
+        assert problem in hp.security_txt.problems
+    assert hp.security_txt.present is (body is not None)
+
+
+def test_refused_connection_leaves_criteria_not_evaluated():
+    hp = run(closed_port(), None)
+    assert hp.error and "refused" in hp.error
+    for cid in levels.CRITERIA:
+        assert level(hp, cid) is None
+    assert hp.certificate.status == "not-run"
+    out = levels.outcomes([hp], "2026-11-28T00:00:00Z")
+    assert all(out[cid]["level"] is None for cid in levels.CRITERIA)
+
+
+def test_silent_host_times_out_and_is_not_evaluated():
+    with silent_port() as port:
+        hp = run(port, None, timeout=0.5)
+    assert hp.tls.status == "error" and "timed out" in hp.tls.reason
+    assert level(hp, levels.TRANSPORT) is None
+
+
+def test_private_address_is_refused_without_permission(good_cert):
+    with serve({}, server_context(good_cert)) as port:
+        hp = probe_host(f"{HOST}:{port}", timeout=TIMEOUT, allow_private=False)
+    assert hp.error and "--allow-private-network" in hp.error
+    assert hp.tls.status == "not-run"
+
+
+def test_worst_host_decides_and_unknown_host_leaves_not_evaluated(good_cert, ca, ca_bundle):
+    with serve({}, server_context(good_cert)) as good, \
+            serve({}, server_context(ca.issue_cert("other.example"))) as bad:
+        hp_good, hp_bad = run(good, ca_bundle), run(bad, ca_bundle)
+    hp_down = run(closed_port(), None)
+    assert levels.outcomes([hp_good, hp_bad, hp_down], "t")[levels.TRANSPORT]["level"] == "not-met"
+    out = levels.outcomes([hp_good, hp_down], "t")[levels.TRANSPORT]
+    assert out["level"] is None and "could not run" in out["note"]
+    ev = out["evidence"][0]
+    assert ev["url"] == f"https://{HOST}:{good}/" and ev["observation"]["tls"]["negotiated_version"] == "TLSv1.3"
+    assert ev["level"] == "met" and ev["quote"].startswith(f"{HOST}:{good} accepts")
+
+
+def test_parse_hsts_and_security_txt_units():
+    h = parse_hsts(['max-age="600"; includeSubDomains; preload'])
+    assert (h.valid, h.max_age, h.include_subdomains, h.preload) == (True, 600, True, True)
+    assert parse_hsts(["max-age=1; max-age=2"]).valid is False
+    assert parse_hsts([]).present is False
+    contacts, expires, future, problems = parse_security_txt(
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n# comment\nContact: https://x.test/report\n"
+        "Expires: not a date\n")
+    assert contacts == ("https://x.test/report",) and future is None
+    assert "Expires is not an RFC 3339 date-time" in problems
+
+
+@pytest.mark.parametrize("spec,expected", [
+    ("Example.com", ("example.com", 443)), ("example.com:8443", ("example.com", 8443)),
+    ("[::1]:444", ("::1", 444)), ("::1", ("::1", 443)),
+])
+def test_parse_host(spec, expected):
+    assert parse_host(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["", "a b", "https://x/", "x:0", "x:99999", "x:abc"])
+def test_parse_host_rejects(spec):
+    with pytest.raises(TargetRefused):
+        parse_host(spec)
+
+
+def _odd_chain(tmp_path, leaf_key, leaf_hash):
+    """A CA and a leaf for 127.0.0.1 made with `cryptography` (for keys/hashes trustme won't make)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "odd test CA")])
+    ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+               .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=400))
+               .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+               .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+               .sign(ca_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)]))
+            .issuer_name(ca_name).public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=90))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
+            .sign(ca_key, leaf_hash))
+    pem = serialization.Encoding.PEM
+    (tmp_path / "ca.pem").write_bytes(ca_cert.public_bytes(pem))
+    (tmp_path / "leaf.pem").write_bytes(
+        leaf.public_bytes(pem) + leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                                        serialization.NoEncryption()))
+    return str(tmp_path / "ca.pem"), str(tmp_path / "leaf.pem"), ca_key
+
+
+def _serve_odd(tmp_path, leaf_key, resign_sha1=False):
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    bundle, leaf, ca_key = _odd_chain(tmp_path, leaf_key, hashes.SHA256())
+    if resign_sha1:  # cryptography refuses to sign with SHA-1; the openssl tool still can
+        if not shutil.which("openssl"):
+            pytest.skip("no openssl tool to make a SHA-1 certificate")
+        (tmp_path / "ca.key").write_bytes(ca_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        (tmp_path / "key.pem").write_bytes(leaf_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        import ipaddress
+
+        from cryptography import x509
+        from cryptography.x509.oid import NameOID
+
+        csr = (x509.CertificateSigningRequestBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)]))
+               .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
+               .sign(leaf_key, hashes.SHA256()))
+        (tmp_path / "leaf.csr").write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+        done = subprocess.run(
+            ["openssl", "x509", "-req", "-in", str(tmp_path / "leaf.csr"), "-CA", bundle, "-CAkey",
+             str(tmp_path / "ca.key"), "-sha1", "-set_serial", "7", "-days", "90", "-copy_extensions", "copy",
+             "-out", str(tmp_path / "sha1.pem")], capture_output=True)
+        if done.returncode:
+            pytest.skip(f"openssl cannot make a SHA-1 certificate: {done.stderr.decode()[:200]}")
+        leaf = str(tmp_path / "sha1.pem")
+        (tmp_path / "both.pem").write_bytes((tmp_path / "sha1.pem").read_bytes() + (tmp_path / "key.pem").read_bytes())
+        leaf = str(tmp_path / "both.pem")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.set_ciphers("ALL:@SECLEVEL=0")
+    try:
+        ctx.load_cert_chain(leaf)
+    except ssl.SSLError as e:
+        pytest.skip(f"the local OpenSSL will not serve this certificate: {e}")
+    return bundle, ctx
+
+
+def test_weak_key_is_not_met(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    bundle, ctx = _serve_odd(tmp_path, rsa.generate_private_key(65537, 1024))
+    with serve({}, ctx) as port:
+        hp = run(port, bundle)
+    c = hp.certificate
+    assert (c.key_type, c.key_bits, c.signature_hash, c.chain_valid) == ("RSA", 1024, "sha256", True)
+    lv, findings = levels.transport_level(hp)
+    assert lv is Level.NOT_MET and findings == ["weak certificate key (RSA 1024 bits)"]
+    assert levels.estimate_grade(hp) == "B"
+
+
+def test_sha1_signature_is_not_met(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    bundle, ctx = _serve_odd(tmp_path, ec.generate_private_key(ec.SECP256R1()), resign_sha1=True)
+    with serve({}, ctx) as port:
+        hp = run(port, bundle)
+    c = hp.certificate
+    assert c.signature_hash == "sha1" and c.sha2_signature is False and c.name_matches is True
+    lv, findings = levels.transport_level(hp)
+    assert lv is Level.NOT_MET and "certificate signed with sha1" in findings
+    assert levels.estimate_grade(hp) == "T"
