@@ -1,0 +1,43 @@
+"""Shields-style SVG badges: "encryption-audit | B 72.5", coloured by grade.
+
+Colours are dark enough that white text on them keeps a 4.5:1 contrast (tested).
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from audit.models import Scorecard
+
+GRADE_COLOURS = {
+    "A": "#1a7f37",
+    "B": "#3f6e00",
+    "C": "#8a5a00",
+    "D": "#a8400f",
+    "F": "#b3261e",
+}
+NEUTRAL = "#555555"
+LABEL = "encryption audit"
+
+
+def _text_width(s: str) -> int:
+    """Approximate width of Verdana 11px text, enough for a stable layout."""
+    return 7 * len(s) + 10
+
+
+def badge_svg(card: Scorecard) -> str:
+    value = "not evaluated" if card.score is None else f"{card.grade} {card.score:.1f}"
+    colour = GRADE_COLOURS.get(card.grade or "", NEUTRAL)
+    lw, vw = _text_width(LABEL), _text_width(value)
+    total = lw + vw
+    title = escape(f"{card.name}: {LABEL} grade {value}")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="20" role="img" aria-label="{title}">'
+        f"<title>{title}</title>"
+        f'<rect width="{lw}" height="20" fill="{NEUTRAL}"/>'
+        f'<rect x="{lw}" width="{vw}" height="20" fill="{colour}"/>'
+        f'<g fill="#ffffff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle">'
+        f'<text x="{lw / 2:g}" y="14">{escape(LABEL)}</text>'
+        f'<text x="{lw + vw / 2:g}" y="14">{escape(value)}</text>'
+        f"</g></svg>\n"
+    )

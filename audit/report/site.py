@@ -1,0 +1,184 @@
+"""The published scorecards: a static site plus reusable data files, from scorecards alone.
+
+`write_report` is a pure writer: scorecards, rubric and (optional) history in, files out.
+Pages are Jinja2 templates with autoescaping on, because quotes come from fetched pages and
+are untrusted; URLs become links only when they are http(s). Every file is written atomically
+and its bytes depend only on the inputs (and SOURCE_DATE_EPOCH for the generation date).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from audit.errors import InputError
+from audit.models import DocumentRef, Evidence, Level, Scorecard
+from audit.report.badge import badge_svg
+from audit.report.charts import demand_bars, history_chart
+from audit.report.csvout import scorecards_csv
+from audit.report.formats import MarkdownFormat, dumps, generated_at, scorecards_document
+from audit.rubric.model import Rubric
+
+TEMPLATES = Path(__file__).parent / "templates"
+STYLESHEET = "style.css"
+SCRIPT = "sort.js"
+SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+
+#: Only local files: no network requests at all, scripts and styles from the site itself.
+CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+       "base-uri 'none'; form-action 'none'")
+
+LEVEL_LABEL = {
+    Level.MET: "met",
+    Level.PARTIAL: "partial",
+    Level.NOT_MET: "not met",
+    Level.NO_DISCLOSURE: "no disclosure",
+    Level.NOT_APPLICABLE: "not applicable",
+    Level.NOT_EVALUATED: "not evaluated",
+    Level.UNREVIEWED: "needs review",
+}
+#: Levels where the criterion's demand text tells readers what to ask for.
+UNMET = (Level.PARTIAL, Level.NOT_MET, Level.NO_DISCLOSURE)
+
+
+def http_url(url: str | None) -> str | None:
+    """The URL when it is safe to link (http or https with a host), else None."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() in ("http", "https") and parts.netloc and not any(c in url for c in "\r\n\t"):
+        return url.strip()
+    return None
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    evidence: Evidence
+    link: str | None
+    public: bool
+    stale: bool
+
+
+def _history_by_slug(history) -> dict[str, list[tuple[str, float | None, str | None]]]:
+    """History entries (objects or dicts with slug/time/score/grade), oldest first per company."""
+    out: dict[str, list] = {}
+    for e in history or ():
+        get = e.get if isinstance(e, dict) else (lambda k, _e=e: getattr(_e, k, None))
+        slug = get("slug")
+        if not slug:
+            continue
+        out.setdefault(str(slug), []).append((str(get("time") or ""), get("score"), get("grade")))
+    return {k: sorted(v, key=lambda t: t[0]) for k, v in out.items()}
+
+
+def _newest_evidence(card: Scorecard) -> str | None:
+    dates = [d.fetched_at for d in card.documents if d.fetched_at and d.status != "failed"]
+    return max(dates)[:10] if dates else None
+
+
+def _evidence_views(card: Scorecard, evidence: tuple[Evidence, ...]) -> list[EvidenceView]:
+    docs: dict[tuple[str, str], DocumentRef] = {(d.url, d.sha256): d for d in card.documents}
+    views = []
+    for e in evidence:
+        ref = docs.get((e.url, e.sha256))
+        public = ref.public if ref is not None else bool(http_url(e.url))
+        views.append(EvidenceView(e, http_url(e.url) if public else None, public,
+                                  ref is not None and ref.status == "stale"))
+    return views
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["http_url"] = http_url
+    env.filters["score"] = lambda s: "–" if s is None else f"{s:.1f}"
+    env.globals.update(LEVEL_LABEL=LEVEL_LABEL, UNMET=UNMET, CSP=CSP, STYLESHEET=STYLESHEET, SCRIPT=SCRIPT)
+    return env
+
+
+def _write_atomic(path: Path, data: str | bytes) -> None:
+    """Temp file in the same folder + os.replace: readers never see half a page."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_slugs(cards: list[Scorecard]) -> None:
+    seen: set[str] = set()
+    for c in cards:
+        if not SLUG.match(c.slug):
+            raise InputError(f"{c.slug!r}: company slug cannot be used as a file name")
+        if c.slug in seen:
+            raise InputError(f"{c.slug}: two scorecards with the same slug")
+        seen.add(c.slug)
+
+
+def league_order(cards: list[Scorecard]) -> list[Scorecard]:
+    """Best score first; companies that could not be scored last; ties by name then slug."""
+    return sorted(cards, key=lambda c: (c.score is None, -(c.score or 0.0), c.name.lower(), c.slug))
+
+
+def render_site(cards: list[Scorecard], rubric: Rubric, history=None, extra: dict | None = None) -> dict[str, str]:
+    """Every file of the report as {relative path: text}; `write_report` writes them."""
+    _check_slugs(cards)
+    env = _environment()
+    when = generated_at()
+    extra = dict(extra or {})
+    hist = _history_by_slug(history)
+    ordered = league_order(cards)
+    common = dict(rubric=rubric, generated=when, signing=extra.get("signing"), extra=extra)
+    rows = [dict(card=c, bars=demand_bars([(rubric.demand(d.id).title, d.score) for d in c.demands]),
+                 newest=_newest_evidence(c), rank=i + 1) for i, c in enumerate(ordered)]
+    files: dict[str, str] = {
+        "index.html": env.get_template("index.html").render(rows=rows, root="", **common),
+        "methodology.html": env.get_template("methodology.html").render(root="", **common),
+        STYLESHEET: (TEMPLATES / STYLESHEET).read_text(encoding="utf-8"),
+        SCRIPT: (TEMPLATES / SCRIPT).read_text(encoding="utf-8"),
+        "scorecards.json": dumps(scorecards_document(cards, rubric, when)),
+        "scorecards.csv": scorecards_csv(cards, rubric),
+    }
+    company = env.get_template("company.html")
+    for row in rows:
+        c = row["card"]
+        criteria = {d.id: [dict(result=r, criterion=rubric.criterion(r.id), evidence=_evidence_views(c, r.evidence))
+                           for r in c.criteria if r.demand == d.id] for d in c.demands}
+        files[f"companies/{c.slug}.html"] = company.render(
+            card=c, row=row, criteria=criteria, root="../",
+            history=history_chart(hist.get(c.slug, [])), **common)
+        files[f"companies/{c.slug}.md"] = MarkdownFormat().render([c], rubric)
+        files[f"badges/{c.slug}.svg"] = badge_svg(c)
+    return files
+
+
+def write_report(out_dir, cards: list[Scorecard], rubric: Rubric, history=None, extra: dict | None = None) -> list[Path]:
+    """Write the site and data files under OUT_DIR; returns the written paths, sorted."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: report folder is a file")
+    files = render_site(list(cards), rubric, history, extra)
+    written = []
+    for rel in sorted(files):
+        path = out / rel
+        try:
+            _write_atomic(path, files[rel])
+        except OSError as e:
+            raise InputError(f"{path}: cannot write: {e.strerror or e}") from None
+        written.append(path)
+    return written
