@@ -1,0 +1,1 @@
+"""Scheduled refresh: history, diff with causes, Atom feed, run orchestration, shards."""
