@@ -1,0 +1,138 @@
+"""Shared helpers of the bench scripts: seeded inputs, timing, the table + JSON report.
+
+Not a bench itself (`python bench/<name>.py --help` lists the benches' own options).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("AUDIT_SHARED_DIR") or REPO.parent / "shared") / "corpus"
+
+if str(REPO) not in sys.path:  # run as `python bench/x.py` from anywhere, without installing
+    sys.path.insert(0, str(REPO))
+
+_WORDS = (
+    "data request law enforcement government agency account user information content records "
+    "subscriber valid legal process subpoena court order warrant emergency disclosure notify "
+    "customers unless prohibited review each request narrow scope jurisdiction international "
+    "mutual legal assistance treaty policy transparency report publish twice year encryption "
+    "messages end-to-end keys servers store retain delete backups metadata logs service terms "
+    "privacy security protect challenge overbroad demands we may will our the and of to in for"
+).split()
+
+_POLICY_SENTENCES = (
+    "We require a valid subpoena, court order or search warrant before disclosing any user data.",
+    "We notify users of requests for their information unless we are legally prohibited from doing so.",
+    "Messages are end-to-end encrypted and we do not hold the keys needed to read them.",
+    "We publish a transparency report twice a year with the number of government requests we receive.",
+    "We push back on requests that are overbroad or legally deficient.",
+    "In an emergency involving danger of death or serious injury we may disclose information without a court order.",
+    "We retain IP address logs for 90 days.",
+    "Requests from outside the United States must go through a mutual legal assistance treaty.",
+)
+
+
+def machine() -> dict:
+    """The machine the figures came from (for docs/readme/performance.md)."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu or platform.processor(), "python": platform.python_version()}
+
+
+# Ordinary legal prose; policy terms (_WORDS) make up about one word in eight, as in real policies.
+_FILLER = (
+    "the a an of to in for on with by as at from that this these such any all each other which who "
+    "is are be been being has have had shall would could should must can applicable relevant "
+    "including without limitation reasonable appropriate necessary provided however where when "
+    "under pursuant accordance section agreement provisions parties party rights obligations "
+    "applies apply described above below herein thereof hereunder purposes manner time period "
+    "additional certain specific general including related products features websites affiliates "
+    "contact support team questions please see learn more about how what why also only otherwise"
+).split()
+
+
+def sentence(rng: random.Random, n: int | None = None) -> str:
+    words = [rng.choice(_WORDS) if rng.random() < 0.125 else rng.choice(_FILLER)
+             for _ in range(n or rng.randint(8, 30))]
+    return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+
+
+def html_page(rng: random.Random, target_bytes: int = 60_000) -> str:
+    """A policy page with the usual noise: head scripts, nav, cookie banner, footer, long legal text."""
+    head = (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Law Enforcement Guidelines</title>"
+        + "".join(f"<script>window.__d{i}={{a:{i},b:'{'x' * 200}'}};function f{i}(){{return {i};}}</script>"
+                  for i in range(rng.randint(3, 8)))
+        + "<style>body{font-family:sans-serif}.nav a{color:#333}" + ".c{margin:0}" * 50 + "</style></head><body>"
+    )
+    nav = "<nav class=nav><ul>" + "".join(
+        f"<li><a href='/p/{i}'>{rng.choice(_WORDS).title()}</a></li>" for i in range(rng.randint(20, 60))) + "</ul></nav>"
+    banner = ("<div id=onetrust-banner class='cookie-banner'><p>We use cookies to improve your experience. "
+              "<button>Accept all</button><button>Reject</button></p></div>")
+    header = "<header role=banner><a href='/'>Home</a><form><input name=q></form></header>"
+    body: list[str] = ["<main><article><h1>Law Enforcement Guidelines</h1>"]
+    size = sum(map(len, (head, nav, banner, header)))
+    section = 0
+    while size < target_bytes:
+        section += 1
+        parts = [f"<h2>Section {section}. {sentence(rng, 4)[:-1]}</h2>"]
+        for _ in range(rng.randint(2, 6)):
+            sents = [sentence(rng) for _ in range(rng.randint(2, 6))]
+            if rng.random() < 0.35:
+                sents.insert(rng.randrange(len(sents) + 1), rng.choice(_POLICY_SENTENCES))
+            parts.append("<p>" + " ".join(f"<span>{s}</span>" if rng.random() < 0.2 else s for s in sents) + "</p>")
+        if rng.random() < 0.4:
+            parts.append("<ul>" + "".join(f"<li>{sentence(rng)}</li>" for _ in range(rng.randint(2, 6))) + "</ul>")
+        if rng.random() < 0.15:
+            parts.append("<table><tr><th>Request</th><th>Count</th></tr>" + "".join(
+                f"<tr><td>{rng.choice(_WORDS)}</td><td>{rng.randint(0, 9999)}</td></tr>" for _ in range(8)) + "</table>")
+        chunk = "<section class=c>" + "".join(parts) + "</section>"
+        body.append(chunk)
+        size += len(chunk)
+    body.append("</article></main>")
+    footer = "<footer role=contentinfo><p>© Example Inc.</p>" + "".join(
+        f"<a href='/f/{i}'>Link {i}</a>" for i in range(40)) + "</footer><script>track();</script></body></html>"
+    return head + header + nav + banner + "".join(body) + footer
+
+
+def load_bench_rubric(id_or_path: str | None):
+    """(rubric, note): the asked-for rubric, else the built-in one; while the built-in rubric is
+    being edited and does not load, the test suite's small rubric, said so in the report."""
+    from audit.rubric.loader import RubricInvalid, load_rubric
+
+    if id_or_path:
+        return load_rubric(id_or_path), ""
+    try:
+        return load_rubric(None), ""
+    except RubricInvalid as e:
+        print(f"warning: built-in rubric does not load ({str(e).splitlines()[0]}); using tests/data/mini_rubric.toml",
+              file=sys.stderr)
+        return load_rubric(str(REPO / "tests" / "data" / "mini_rubric.toml")), "fallback: tests/data/mini_rubric.toml"
+
+
+def rubric_info(rubric, note: str) -> dict:
+    return {"rubric": rubric.id if hasattr(rubric, "id") else "", "rubric_note": note,
+            "criteria": len(rubric.criteria), "signals": sum(len(c.signals) for c in rubric.criteria)}
+
+
+def report(name: str, rows: list[tuple[str, object]], data: dict, as_json_only: bool = False) -> None:
+    """A two-column table for people (stderr) and one JSON object for programs (stdout)."""
+    if not as_json_only:
+        width = max(len(k) for k, _ in rows)
+        print(f"{name}", file=sys.stderr)
+        for k, v in rows:
+            print(f"  {k:<{width}}  {v}", file=sys.stderr)
+    print(json.dumps({"bench": name, **data, "machine": machine()}, sort_keys=True, indent=2))

@@ -1,0 +1,91 @@
+"""Bench 1: extract + score throughput of HTML pages vs a bare BeautifulSoup(lxml) get_text().
+
+Both are measured in the same run on the same pages, one core, best of --repeat rounds.
+Pages are generated from --seed (realistic noise: scripts, nav, cookie banner, long legal
+text), plus the HTML pages of ../shared/corpus/html when that folder exists (--no-corpus to skip).
+Target (issue 9): pipeline / baseline <= 1.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+from _common import CORPUS, html_page, load_bench_rubric, report, rubric_info
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, default=200, help="generated pages (default 200)")
+    ap.add_argument("--size", type=int, default=60_000, help="approximate bytes per generated page")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; the best one counts")
+    ap.add_argument("--rubric", default=None, help="rubric id or file (default: the built-in one)")
+    ap.add_argument("--no-corpus", action="store_true", help="do not add ../shared/corpus/html pages")
+    ap.add_argument("--profile", metavar="FILE", help="write a cProfile of one pipeline round to FILE")
+    args = ap.parse_args(argv)
+
+    from bs4 import BeautifulSoup
+
+    from audit.extract import extract
+    from audit.score.matcher import find_all
+
+    rubric, note = load_bench_rubric(args.rubric)
+    rng = random.Random(args.seed)
+    pages = [html_page(rng, args.size).encode("utf-8") for _ in range(args.pages)]
+    corpus_pages = 0
+    if not args.no_corpus and (CORPUS / "html").is_dir():
+        for p in sorted((CORPUS / "html").glob("*.html")):
+            pages.append(p.read_bytes())
+            corpus_pages += 1
+    total = sum(map(len, pages))
+
+    def baseline() -> None:
+        for p in pages:
+            BeautifulSoup(p, "lxml").get_text()
+
+    findings = 0
+
+    def pipeline() -> None:
+        nonlocal findings
+        findings = 0
+        for p in pages:
+            found = find_all(rubric, extract(p, content_type="text/html"))
+            findings += sum(map(len, found.values()))
+
+    def best(fn) -> float:
+        times = []
+        for _ in range(max(1, args.repeat)):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    t_base = best(baseline)
+    t_pipe = best(pipeline)
+    if args.profile:
+        import cProfile
+        cProfile.runctx("pipeline()", globals(), {"pipeline": pipeline}, args.profile)
+    mb = total / 1e6
+    ratio = t_pipe / t_base if t_base else float("inf")
+    data = {
+        "pages": len(pages), "corpus_pages": corpus_pages, "bytes": total, "seed": args.seed,
+        "baseline_seconds": round(t_base, 4), "pipeline_seconds": round(t_pipe, 4),
+        "baseline_mb_per_s": round(mb / t_base, 3) if t_base else None,
+        "pipeline_mb_per_s": round(mb / t_pipe, 3) if t_pipe else None,
+        "ratio": round(ratio, 3), "target_ratio": 1.5, "ok": ratio <= 1.5, "findings": findings,
+        "rubric_sha256": rubric.sha256, **rubric_info(rubric, note),
+    }
+    report("extract_score", [
+        ("pages", f"{len(pages)} ({corpus_pages} from the corpus), {mb:.1f} MB"),
+        ("baseline (bs4 get_text)", f"{t_base:.3f} s  {data['baseline_mb_per_s']} MB/s"),
+        ("extract + score", f"{t_pipe:.3f} s  {data['pipeline_mb_per_s']} MB/s"),
+        ("ratio", f"{ratio:.2f} (target <= 1.5: {'ok' if data['ok'] else 'MISSED'})"),
+        ("findings", findings),
+    ], data)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
