@@ -16,17 +16,39 @@ from audit.errors import AuditError
 
 # module (in audit.commands) -> the click commands it defines
 COMMANDS = {
+    "demands": ["demands"],
+    "discover": ["discover"],
+    "report": ["report"],
     "check": ["check"],
     "rubric": ["rubric"],
     "evaluate": ["eval_cmd"],
     "company": ["company"],
+    "company_ota": [],
+    "sign": ["keygen", "sign", "verify"],
+    "diff": ["diff"],
+    "init": ["init"],
+    "validate": ["validate"],
+    "fetch": ["fetch"],
+    "probe": ["probe"],
+    "import_": ["import_cmd"],
+    "score": ["score"],
+    "review": ["review"],
+    "explain": ["explain"],
+    "run": ["run"],
 }
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="encryption-audit")
-def cli() -> None:
+@click.option("--offline", is_flag=True, default=False,
+              help="No network at all (also AUDIT_OFFLINE=1): score only what is archived; any request fails.")
+@click.pass_context
+def cli(ctx: click.Context, offline: bool) -> None:
     """Score companies' law-enforcement and encryption policies, with evidence for every level."""
+    from audit.offline import no_network, offline_requested
+
+    if offline_requested(offline):
+        ctx.with_resource(no_network())
 
 
 for _module, _names in COMMANDS.items():

@@ -23,6 +23,11 @@ ca_bundle_option = click.option(
     help="CA bundle for TLS verification (also SSL_CERT_FILE / REQUESTS_CA_BUNDLE).",
 )
 
+workspace_option = click.option(
+    "--workspace", "workspace", default=None, envvar="AUDIT_WORKSPACE", metavar="DIR",
+    type=click.Path(file_okay=False), help="Workspace folder (default: $AUDIT_WORKSPACE, else the current folder).",
+)
+
 
 def ca_bundle_from_env(value: str | None) -> str | None:
     return value or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or None
