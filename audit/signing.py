@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from audit.archive.files import atomic_write
 from audit.errors import GateFailed, InputError
 
 SIGNATURE_SUFFIX = ".sig"
@@ -40,18 +40,6 @@ def fingerprint(public_key: Ed25519PublicKey) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(raw).digest()).decode().rstrip("=")
 
 
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 def public_path_for(private_path: Path) -> Path:
     return private_path.with_name(private_path.name + PUBLIC_SUFFIX)
@@ -65,9 +53,9 @@ def generate(private_path: Path, force: bool = False) -> KeyPair:
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    _write_atomic(private_path, pem, 0o600)
+    atomic_write(private_path, pem, 0o600)
     pub = key.public_key()
-    _write_atomic(public_path, public_pem(pub), 0o644)
+    atomic_write(public_path, public_pem(pub), 0o644)
     return KeyPair(private_path, public_path, fingerprint(pub))
 
 
@@ -114,7 +102,7 @@ def sign_file(path: Path, key: Ed25519PrivateKey, signature_path: Path | None = 
     data = _read(path, "file to sign")
     sig_path = signature_path or path.with_name(path.name + SIGNATURE_SUFFIX)
     sig = base64.b64encode(key.sign(data)) + b"\n"
-    _write_atomic(sig_path, sig, 0o644)
+    atomic_write(sig_path, sig, 0o644)
     return sig_path
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import tomllib
 from pathlib import Path
 
 import click
 
+from audit.archive.files import atomic_write
 from audit.commands.company import company
 from audit.commands.options import workspace_option
 from audit.declarations import ota
@@ -58,7 +58,7 @@ def import_ota(files: tuple[Path, ...], workspace: str | None, slug: str | None,
                 target = ws.declaration_path(conversion.slug)
                 if target.exists() and not force:
                     raise InputError(f"{label}: {target} exists (use --force to overwrite)")
-                _write_atomic(target, text)
+                atomic_write(target, text)
                 click.echo(str(target))
         except InputError as e:
             failures += 1
@@ -98,7 +98,7 @@ def export_ota(slugs: tuple[str, ...], workspace: str | None, out: Path | None):
             click.echo(text, nl=False)
         else:
             target = out / f"{_ota_file_stem(result.ota['name'], slug)}.json"
-            _write_atomic(target, text)
+            atomic_write(target, text)
             click.echo(str(target))
 
 
@@ -166,16 +166,3 @@ def _ota_file_stem(name: str, slug: str) -> str:
     return slug
 
 
-def _write_atomic(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

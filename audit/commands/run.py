@@ -105,11 +105,11 @@ def run(slugs, fail_under, fail_on_drop, shard, merge_dirs, out_dir, sign_key, s
     chosen = _select(ws, list(slugs), part)
     if part and not chosen:
         # more shards than companies: an empty result still lets the merge find every shard
-        from audit.refresh.atomic import write_atomic
+        from audit.archive.files import atomic_write
         from audit.refresh.publish import SCORECARDS_FILE
         from audit.report.formats import dumps, scorecards_document
 
-        write_atomic(Path(opts.out_dir) / SCORECARDS_FILE, dumps(scorecards_document([], rubric)))
+        atomic_write(Path(opts.out_dir) / SCORECARDS_FILE, dumps(scorecards_document([], rubric)))
         _echo(f"audit: run: shard {shard} has no companies")
         return 0
     net = (["--allow-private-network"] if allow_private_network else []) + (

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit.refresh.atomic import write_atomic
+from audit.archive.files import atomic_write
 from audit.refresh.diff import CAUSE_LABELS
 from audit.refresh.history import HistoryEntry, by_company
 
@@ -91,4 +91,4 @@ def _sub(parent, tag, text=None):
 
 
 def write_feed(path: Path, entries: list[HistoryEntry], **kw) -> None:
-    write_atomic(Path(path), render_feed(entries, **kw))
+    atomic_write(Path(path), render_feed(entries, **kw))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audit.errors import InputError
-from audit.refresh.atomic import write_atomic
+from audit.archive.files import atomic_write
 
 HISTORY_FILE = "history.jsonl"
 
@@ -90,5 +90,5 @@ def append_history(path: Path, new: list[HistoryEntry]) -> list[HistoryEntry]:
         keep[(e.time, e.slug)] = e
     entries = [keep[k] for k in sorted(keep)]
     text = "".join(json.dumps(e.to_json(), ensure_ascii=False, sort_keys=True) + "\n" for e in entries)
-    write_atomic(Path(path), text)
+    atomic_write(Path(path), text)
     return entries

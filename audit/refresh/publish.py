@@ -35,9 +35,9 @@ class Signer:
 
     def sign_reports(self, out_dir: Path) -> Path:
         """Sign OUT_DIR/scorecards.json and publish the public key beside it."""
-        from audit.refresh.atomic import write_atomic
+        from audit.archive.files import atomic_write
 
-        write_atomic(Path(out_dir) / PUBLIC_KEY_FILE, signing.public_pem(self.key.public_key()))
+        atomic_write(Path(out_dir) / PUBLIC_KEY_FILE, signing.public_pem(self.key.public_key()))
         return signing.sign_file(Path(out_dir) / SCORECARDS_FILE, self.key)
 
 

@@ -14,7 +14,7 @@ from typing import Callable
 
 from audit.errors import GateFailed, NoEvidenceError
 from audit.models import Scorecard
-from audit.refresh.atomic import write_atomic
+from audit.archive.files import atomic_write
 from audit.refresh.diff import Diff, diff_scorecards, load_scorecards
 from audit.refresh.history import entries_from_scorecards
 from audit.refresh.gates import Threshold, gate_failures
@@ -75,7 +75,7 @@ def publish(cards: list[Scorecard], rubric: Rubric, opts: RunOptions, previous: 
     out = Path(opts.out_dir)
     doc = json.loads(dumps(scorecards_document(cards, rubric)))
     if opts.shard_only:
-        write_atomic(out / SCORECARDS_FILE, dumps(doc))
+        atomic_write(out / SCORECARDS_FILE, dumps(doc))
         diff = diff_scorecards(previous, doc) if previous is not None else None
     else:
         # history is written only once the site is: a failed report leaves no dangling line
@@ -86,7 +86,7 @@ def publish(cards: list[Scorecard], rubric: Rubric, opts: RunOptions, previous: 
         commit_history(out, entries, site_url=opts.site_url)
         # the site writer's scorecards.json is what gets published (and signed)
         if not (out / SCORECARDS_FILE).is_file():
-            write_atomic(out / SCORECARDS_FILE, dumps(doc))
+            atomic_write(out / SCORECARDS_FILE, dumps(doc))
         if opts.signer:
             sig = opts.signer.sign_reports(out)
             echo(f"audit: signed {out / SCORECARDS_FILE} -> {sig.name} ({opts.signer.fingerprint})")
@@ -96,9 +96,9 @@ def publish(cards: list[Scorecard], rubric: Rubric, opts: RunOptions, previous: 
         echo(f"audit: warning: {f.slug}: {f.type} {f.url}: {f.status} ({f.error or 'fetch failed'})")
     if opts.summary_file:
         body = render_markdown(diff) if diff else _first_run_markdown(doc)
-        write_atomic(opts.summary_file, _commit_title(doc, diff) + "\n\n" + body)
+        atomic_write(opts.summary_file, _commit_title(doc, diff) + "\n\n" + body)
     if opts.failures_file:
-        write_atomic(opts.failures_file, failures_markdown(failures))
+        atomic_write(opts.failures_file, failures_markdown(failures))
     gates = tuple(gate_failures(doc["companies"], diff, opts.threshold, opts.fail_on_drop))
     result = RunResult(doc, diff, gates, tuple(failures))
     if doc["companies"] and all(c.get("score") is None for c in doc["companies"]):
