@@ -128,21 +128,28 @@ def _score(letter: Letter) -> str:
     return f"{letter.score:g}/100" + (f", grade {letter.grade}" if letter.grade else "")
 
 
+_ALL_MET = ("Every criterion we could evaluate is met. We ask the company to keep these commitments "
+            "and to say so publicly.")
+
+
+def _opening(rubric: str, score: str) -> str:
+    """The letter's first paragraph, shared by the Markdown and text forms (rubric already escaped)."""
+    return (
+        "We are writing about how the company answers law-enforcement requests and protects user data. "
+        f"Measured against a public rubric ({rubric}), the company's own published policies score "
+        f"{score}. Below, for each gap, is what we ask for, the company's own words that show the gap, "
+        "and what a better policy looks like."
+    )
+
+
 def render_markdown(letter: Letter) -> str:
     name = md_escape(letter.company)
     out = [f"# Draft letter to {name}", ""]
     out.append(f"To the leadership of {name},")
     out.append("")
-    out.append(
-        "We are writing about how the company answers law-enforcement requests and protects user data. "
-        f"Measured against a public rubric ({md_escape(letter.rubric)}), the company's own published "
-        f"policies score {_score(letter)}. Below, for each gap, is what we ask for, the company's own "
-        "words that show the gap, and what a better policy looks like."
-    )
-    out.append("")
+    out += [_opening(md_escape(letter.rubric), _score(letter)), ""]
     if not letter.sections:
-        out += ["Every criterion we could evaluate is met. We ask the company to keep these commitments "
-                "and to say so publicly.", ""]
+        out += [_ALL_MET, ""]
     for section in letter.sections:
         out.append(f"## {md_escape(section.title)}")
         out.append("")
@@ -188,16 +195,9 @@ def render_text(letter: Letter) -> str:
     out = [f"Draft letter to {letter.company}", ""]
     out.append(f"To the leadership of {letter.company},")
     out.append("")
-    out.append(
-        "We are writing about how the company answers law-enforcement requests and protects user data. "
-        f"Measured against a public rubric ({letter.rubric}), the company's own published policies score "
-        f"{_score(letter)}. Below, for each gap, is what we ask for, the company's own words that show the "
-        "gap, and what a better policy looks like."
-    )
-    out.append("")
+    out += [_opening(letter.rubric, _score(letter)), ""]
     if not letter.sections:
-        out += ["Every criterion we could evaluate is met. We ask the company to keep these commitments "
-                "and to say so publicly.", ""]
+        out += [_ALL_MET, ""]
     for section in letter.sections:
         out += [section.title.upper(), section.statement, ""]
         for ask in section.asks:
