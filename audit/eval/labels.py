@@ -118,6 +118,11 @@ def _ratio(a: int, b: int) -> float | None:
 def evaluate(rubric: Rubric, labels: list[LabelledDocument], documents_dir: str) -> EvalReport:
     report = EvalReport()
     criteria = [c for c in rubric.criteria if c.method == "text"]
+    known = {c.id for c in rubric.criteria}
+    unknown = sorted({f"{d.file}: {cid}" for d in labels for cid in d.labels if cid not in known})
+    if unknown:
+        # a typo would otherwise turn silently into no-disclosure and skew every figure
+        raise InputError(f"labels name criteria the rubric {rubric.id} does not have: {'; '.join(unknown)}")
     for doc in labels:
         path = Path(documents_dir) / doc.file
         data = strip_corpus_header(read_file(str(path)))

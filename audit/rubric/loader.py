@@ -183,7 +183,7 @@ def parse_rubric(raw: bytes, filename: str) -> tuple[Rubric | None, list[RubricP
         if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight <= 0:
             problem(f"demand {did!r}: `weight` must be a positive number", lines.key(line, "weight"))
             weight = 0
-        demands.append(Demand(did, float(weight), d.get("title", did), d.get("statement", "")))
+        demands.append(Demand(did, _number(weight), d.get("title", did), d.get("statement", "")))
     if not demands:
         problem("no [[demands]]")
 
@@ -250,7 +250,7 @@ def parse_rubric(raw: bytes, filename: str) -> tuple[Rubric | None, list[RubricP
             Criterion(
                 id=cid,
                 group=group or "",
-                weight=float(weight),
+                weight=_number(weight),
                 method=method or "text",
                 title=c.get("title", cid),
                 demand=c.get("demand", ""),
@@ -428,3 +428,8 @@ def _example(e: dict, cid: str, line, problem) -> Example | None:
         problem(f"example: `level` {level!r} is not a level", line, cid)
         return None
     return Example(e["text"], Level(level), e.get("doctype"), line)
+
+
+def _number(value: int | float) -> int | float:
+    """Keep whole weights whole, so JSON says `"weight": 3` as the contract shows, not 3.0."""
+    return int(value) if float(value).is_integer() else float(value)
