@@ -60,6 +60,9 @@ def make_pdf(text: str) -> bytes:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     target = Path(__file__).parent / "companies" / "docs" / "lumen-chat-privacy.pdf"
     target.write_bytes(make_pdf(PRIVACY))
     print(f"wrote {target.name}")

@@ -181,6 +181,19 @@ def test_rubric_commands(run_cli):
     assert r.code == 0 and "ask: Tell users" in r.out
 
 
+def test_rubric_show_lists_grades_caps_and_demand_weights(run_cli):
+    r = run_cli("rubric", "show", "--format", "json")
+    assert r.code == 0, r
+    data = json.loads(r.out)
+    assert [g["grade"] for g in data["grades"]] == ["A", "B", "C", "D", "F"]
+    assert {c["criterion"] for c in data["caps"]} == {"requires-legal-process", "provider-cannot-decrypt"}
+    assert {d["id"]: d["weight"] for d in data["demands"]} == {
+        "legal-process": 35, "encryption": 35, "police-contracts": 20, "third-parties": 10}
+    assert data["points"]["partial"] == 50
+    text = run_cli("rubric", "show").out
+    assert "grades: A >= 85" in text and "cap: requires-legal-process at not-met" in text
+
+
 def test_rubric_test_fails_on_mismatch(run_cli, tmp_path):
     text = Path(MINI).read_text(encoding="utf-8").replace(
         'text = "We do not notify users of requests."\nlevel = "not-met"',

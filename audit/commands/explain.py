@@ -56,7 +56,7 @@ def explain(slug, criterion, rubric_id, workspace):
     ws = Workspace.open(workspace)
     rubric = open_rubric(ws, rubric_id)
     if criterion not in {c.id for c in rubric.criteria}:
-        raise InputError(f"unknown criterion {criterion!r} (see `audit rubric list`)")
+        raise InputError(f"unknown criterion {criterion!r} (see `audit rubric show`)")
     result = score_or_fail(ws, rubric, [slug])
     if result.problems:
         raise InputError(f"{slug}: invalid declaration or reviews")

@@ -67,7 +67,8 @@ def import_cmd(file, slug, doc_type, url, fetched_at, workspace):
     headers = {"content-type": ctype} if ctype else {}
     archive.record(slug, doc.key, LogEntry(parse_when(fetched_at), doc.url, doc.url, "imported", sha, len(data),
                                            headers, source="import"))
-    click.echo(f"{slug}: imported {file} as {doc_type} {doc.url} (sha256 {sha[:12]}, {len(extracted.text):,} characters)")
+    click.echo(f"{slug}: imported {file} as {doc_type} {doc.url} (sha256 {sha[:12]}, {len(extracted.text):,} characters)",
+               err=True)
     if not candidates:
         click.echo(f"audit: warning: {doc.url} is not declared in {ws.declaration_path(slug)}; "
                    f"it is archived but not scored until declared", err=True)

@@ -36,13 +36,24 @@ def show(rubric_id, criterion, fmt):
     if criterion and not crits:
         raise InputError(f"{criterion}: no such criterion in rubric {r.id}")
     if fmt == "json":
-        out = {"rubric": r.ref(), "criteria": [
+        out = {"rubric": r.ref(),
+               "points": {lv.value: pts for lv, pts in r.points.items()},
+               "grades": [{"grade": g.grade, "min": g.min} for g in r.grades],
+               "caps": [{"criterion": c.criterion, "level": c.level.value, "max_grade": c.max_grade} for c in r.caps],
+               "demands": [{"id": d.id, "weight": d.weight, "title": d.title} for d in r.demands
+                           if not criterion or any(c.group == d.id for c in crits)],
+               "criteria": [
             {"id": c.id, "demand": c.group, "weight": c.weight, "method": c.method, "title": c.title,
              "ask": c.demand, "levels": c.levels, "signals": [s.id for s in c.signals], "examples": len(c.examples)}
             for c in crits]}
         click.echo(json.dumps(out, indent=2))
         return
     click.echo(f"{r.id} {r.version}  sha256 {r.sha256}")
+    if not criterion:
+        click.echo("points: " + ", ".join(f"{lv.value} {pts}" for lv, pts in r.points.items()))
+        click.echo("grades: " + ", ".join(f"{g.grade} >= {g.min:g}" for g in r.grades))
+        for cap in r.caps:
+            click.echo(f"cap: {cap.criterion} at {cap.level.value} -> grade at most {cap.max_grade}")
     for d in r.demands:
         if criterion and not any(c.group == d.id for c in crits):
             continue
