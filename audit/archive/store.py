@@ -31,7 +31,7 @@ class LogEntry:
     size: int | None = None
     headers: dict | None = None
     error: str | None = None
-    source: str = "fetch"  # fetch | import
+    source: str = "fetch"  # fetch | import | local
 
     @property
     def ok(self) -> bool:
@@ -111,6 +111,24 @@ class Archive:
             except (json.JSONDecodeError, TypeError):
                 continue  # a torn line from an interrupted run
         return out
+
+    def local_since(self, slug: str, key: str, source: str, sha: str, size: int) -> str | None:
+        """Since when the archive has known these bytes as the content of a local (`path =`) file.
+
+        The first time a content is seen (at `audit score`), a line with status "local" is added
+        to the document's log; the time of that line is the document's `fetched_at` from then on,
+        whatever the file's modification time (which differs between checkouts). None when the
+        archive cannot be written and has no such line yet.
+        """
+        entries = [e for e in self.history(slug, key) if e.status == "local" and e.sha256]
+        if entries and entries[-1].sha256 == sha:
+            return entries[-1].time
+        entry = LogEntry(now_utc(), source, status="local", sha256=sha, size=size, source="local")
+        try:
+            self.record(slug, key, entry)
+        except OSError:
+            return None
+        return entry.time
 
     def state(self, slug: str, key: str) -> DocumentState:
         """Newest good snapshot (whose bytes still exist) and the newest attempt."""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from audit.commands.options import ca_bundle_from_env, format_option, network_options, rubric_option
+from audit.commands.options import (
+    ca_bundle_from_env,
+    checked_user_agent,
+    format_option,
+    network_options,
+    rubric_option,
+    user_agent_option,
+)
 from audit.errors import InputError, NoEvidenceError
 from audit.extract.doctype import DOCUMENT_TYPES
 from audit.report.formats import render
@@ -21,13 +28,22 @@ from audit.score.inputs import findings_for, load_input
 @format_option
 @rubric_option
 @network_options
-def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bundle):
+@user_agent_option
+def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bundle, user_agent):
     """Score policy documents (files or URLs) as one company, with a quote for every level."""
+    user_agent = checked_user_agent(user_agent)
     rubric = load_rubric(rubric_id)
     docs, failed = [], []
+    network = None
+    if any(item.startswith(("http://", "https://")) for item in inputs):
+        from audit.fetch.http import NetworkEnv
+
+        network = NetworkEnv.from_env()  # proxy settings read once for all the URLs
     for item in inputs:
         try:
-            docs.append(load_input(item, doc_type, allow_private=allow_private_network, ca_bundle=ca_bundle_from_env(ca_bundle)))
+            docs.append(load_input(item, doc_type, allow_private=allow_private_network,
+                                   ca_bundle=ca_bundle_from_env(ca_bundle), user_agent=user_agent,
+                                   network=network))
         except InputError as e:
             if len(inputs) == 1 or not item.startswith(("http://", "https://")):
                 raise

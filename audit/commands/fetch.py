@@ -8,7 +8,7 @@ from collections import Counter
 import click
 
 from audit.archive.store import Archive
-from audit.commands.options import ca_bundle_from_env, network_options, workspace_option
+from audit.commands.options import ca_bundle_from_env, network_options, user_agent_option, workspace_option
 from audit.declarations.load import load_declarations
 from audit.errors import InputError, NoEvidenceError
 from audit.fetch.polite import FetchPolicy, PoliteFetcher
@@ -39,8 +39,7 @@ def policy_for(ws: Workspace, *, allow_private: bool, ca_bundle, delay, ignore_r
 @click.option("--delay", type=click.FloatRange(min=0), default=None,
               help="Seconds between two requests to the same host (default: audit.toml, else 1).")
 @click.option("--ignore-robots", is_flag=True, default=False, help="Fetch even where robots.txt disallows it (logged).")
-@click.option("--user-agent", default=None, envvar="AUDIT_USER_AGENT", metavar="STRING",
-              help="User-Agent to send, e.g. a common browser string (also AUDIT_USER_AGENT).")
+@user_agent_option
 def fetch(slugs, workspace, allow_private_network, ca_bundle, delay, ignore_robots, user_agent):
     """Fetch the declared documents (url =) into the archive; print a summary per company."""
     ws = Workspace.open(workspace)

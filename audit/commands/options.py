@@ -28,6 +28,11 @@ workspace_option = click.option(
     type=click.Path(file_okay=False), help="Workspace folder (default: $AUDIT_WORKSPACE, else the current folder).",
 )
 
+user_agent_option = click.option(
+    "--user-agent", default=None, envvar="AUDIT_USER_AGENT", metavar="STRING",
+    help="User-Agent to send, e.g. a common browser string (also AUDIT_USER_AGENT).",
+)
+
 
 def ca_bundle_from_env(value: str | None) -> str | None:
     return value or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or None
@@ -35,3 +40,22 @@ def ca_bundle_from_env(value: str | None) -> str | None:
 
 def network_options(f):
     return allow_private_option(ca_bundle_option(f))
+
+
+def checked_user_agent(value: str | None) -> str | None:
+    """--user-agent validated (one non-empty printable line), or None when not given."""
+    if value is None:
+        return None
+    from audit.discover.useragent import with_user_agent
+    from audit.fetch.polite import FetchPolicy
+
+    return with_user_agent(FetchPolicy(), value).user_agent
+
+
+delay_option = click.option(
+    "--delay", type=click.FloatRange(min=0), default=None,
+    help="Seconds between two requests to the same host (default: audit.toml, else 1).",
+)
+ignore_robots_option = click.option(
+    "--ignore-robots", is_flag=True, default=False, help="Fetch even where robots.txt disallows it (logged).",
+)

@@ -101,6 +101,7 @@ def parse_declaration(text: str, path: Path, known_criteria: set[str] | None = N
     if not isinstance(docs, list):
         problem("documents", "must be [[documents]] tables", key_line(text, "documents"))
         docs = []
+    group_types: dict[str, tuple[object, int]] = {}  # group -> (type, first index)
     for i, d in enumerate(docs):
         where = f"documents[{i}]"
         if not isinstance(d, dict):
@@ -128,8 +129,24 @@ def parse_declaration(text: str, path: Path, known_criteria: set[str] | None = N
                 problem(f"{where}.path", f"no such file: {local}", _line_in_table(text, "documents", i, "path"))
         sel = _selectors(d.get("select"), f"{where}.select", problem, _line_in_table(text, "documents", i, "select"))
         rem = _selectors(d.get("remove"), f"{where}.remove", problem, _line_in_table(text, "documents", i, "remove"))
+        group, title = d.get("group"), d.get("title")
+        if group is not None and (not isinstance(group, str) or not group.strip() or not group.isprintable()):
+            problem(f"{where}.group", "must be a non-empty name (pages with the same group form one document)",
+                    _line_in_table(text, "documents", i, "group"))
+            group = None
+        elif group is not None:
+            group = group.strip()
+            first = group_types.setdefault(group, (dtype, i))
+            if first[0] != dtype:
+                problem(f"{where}.group", f"group {group!r} is one document, but its pages have different types "
+                        f"({first[0]!r} in documents[{first[1]}], {dtype!r} here)",
+                        _line_in_table(text, "documents", i, "group"))
+        if title is not None and (not isinstance(title, str) or not title.strip()):
+            problem(f"{where}.title", "must be a non-empty string", _line_in_table(text, "documents", i, "title"))
+            title = None
         if dtype in DOCUMENT_TYPES and isinstance(url, (str, type(None))) and isinstance(local, (str, type(None))):
-            documents.append(DeclaredDocument(dtype, url, local, sel, rem))
+            documents.append(DeclaredDocument(dtype, url, local, sel, rem, group or None,
+                                              title.strip() if isinstance(title, str) else None))
     if problems:
         return None, problems
     return Declaration(slug, name.strip(), website, tuple(hosts), frozenset(na), tuple(documents), path), []

@@ -13,6 +13,11 @@ class DeclaredDocument:
     path: str | None = None  # relative to the declaration file, as written
     select: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
+    #: Pages sharing a `group` (same type) are ONE document split over several pages, like an
+    #: Open Terms Archive `combine` entry: each page is fetched and archived on its own, and
+    #: evidence names the page it came from.
+    group: str | None = None
+    title: str | None = None  # a human label for the document (optional)
 
     @property
     def key(self) -> str:
@@ -26,6 +31,11 @@ class DeclaredDocument:
     def source(self) -> str:
         return self.url or str(self.path)
 
+    @property
+    def document_id(self) -> str:
+        """Which document this page belongs to: `type#group` for a combined one, else its key."""
+        return f"{self.type}#{self.group}" if self.group else self.key
+
 
 @dataclass(frozen=True)
 class Declaration:
@@ -36,6 +46,14 @@ class Declaration:
     not_applicable: frozenset[str]
     documents: tuple[DeclaredDocument, ...]
     path: Path
+
+    def combined(self) -> dict[str, tuple[DeclaredDocument, ...]]:
+        """The documents made of several pages: {group: its pages in declaration order}."""
+        out: dict[str, list[DeclaredDocument]] = {}
+        for d in self.documents:
+            if d.group:
+                out.setdefault(d.group, []).append(d)
+        return {g: tuple(pages) for g, pages in out.items()}
 
     def local_path(self, doc: DeclaredDocument) -> Path:
         """Where a `path =` document is on disk (relative to the declaration file)."""

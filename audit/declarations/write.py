@@ -31,6 +31,10 @@ def declaration_toml(name: str, *, website: str | None = None, hosts=(), not_app
             item["select"] = d.select[0] if len(d.select) == 1 else list(d.select)
         if d.remove:
             item["remove"] = list(d.remove)
+        if d.group:
+            item["group"] = d.group
+        if d.title:
+            item["title"] = d.title
         text += "\n[[documents]]\n" + tomli_w.dumps(item)
     return text
 

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import re
 import socket
+import threading
+import urllib.request
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.utils import (
+    address_in_network,
+    get_netrc_auth,
+    is_ipv4_address,
+    is_valid_cidr,
+    select_proxy,
+)
 
 from audit import __version__
 from audit.errors import InputError
@@ -69,8 +80,51 @@ def now_utc() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def check_public(url: str, allow_private: bool = False) -> None:
-    """Refuse loopback, private, link-local, reserved and metadata addresses (unless allowed)."""
+#: Names that only ever mean "this machine" or "this local network" (RFC 6761 localhost,
+#: RFC 6762 .local, RFC 8375 home.arpa, ICANN's .internal, the common .localdomain/.lan).
+LOCAL_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".home.arpa", ".lan")
+#: Proxy schemes where the proxy, not this machine, resolves the host name. With socks5:// and
+#: socks4:// the SOCKS client (this machine) resolves the name itself before connecting.
+REMOTE_DNS_SCHEMES = ("http", "https", "socks5h", "socks4a")
+_IPV4ISH = re.compile(r"^[0-9a-fA-Fx.]+$")
+
+
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address when the host is an IP literal, including the old IPv4 forms that resolvers
+    still accept (127.1, 0x7f000001, 2130706433); None for a host name. No DNS lookup."""
+    try:
+        return ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        pass
+    if _IPV4ISH.match(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def _refuse_address(url: str, host: str, addr) -> None:
+    if not addr.is_global or addr.is_multicast:
+        raise FetchError(
+            f"{url}: {host} resolves to a non-public address ({addr}); use --allow-private-network to allow it"
+        )
+
+
+def local_name(host: str) -> bool:
+    """Whether a host name obviously names this machine or the local network (no DNS lookup)."""
+    name = host.rstrip(".").lower()
+    return name == "localhost" or name.endswith(LOCAL_SUFFIXES) or "." not in name
+
+
+def check_public(url: str, allow_private: bool = False, *, resolve: bool = True) -> None:
+    """Refuse loopback, private, link-local, reserved and metadata addresses (unless allowed).
+
+    `resolve=False` is for a request that goes through a proxy which resolves the name itself:
+    looking the name up here would send it to the local resolver (a DNS leak around Tor), so only
+    what can be judged without a lookup is refused: IP literals that are not public and
+    obviously local names (localhost, *.local, single-label names, ...).
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"{url}: only http and https URLs can be fetched")
@@ -79,16 +133,122 @@ def check_public(url: str, allow_private: bool = False) -> None:
         raise FetchError(f"{url}: no host in URL")
     if allow_private:
         return
+    literal = _ip_literal(host)
+    if literal is not None:
+        _refuse_address(url, host, literal)
+        return
+    if not resolve:
+        if local_name(host):
+            raise FetchError(f"{url}: {host} is a local name (refused even through a proxy); "
+                             "use --allow-private-network to allow it")
+        return
     try:
         infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP)
     except socket.gaierror as e:
         raise FetchError(f"{url}: cannot resolve {host}: {e.strerror}") from None
     for info in infos:
-        addr = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not addr.is_global or addr.is_multicast:
-            raise FetchError(
-                f"{url}: {host} resolves to a non-public address ({addr}); use --allow-private-network to allow it"
-            )
+        _refuse_address(url, host, ipaddress.ip_address(info[4][0].split("%")[0]))
+
+
+class NetworkEnv:
+    """The environment's network settings, read once per fetch session instead of per request.
+
+    requests (with `trust_env`) re-reads the proxy variables, NO_PROXY, the CA bundle variables
+    and ~/.netrc on every request. This snapshot applies the same rules -- HTTP_PROXY,
+    HTTPS_PROXY, ALL_PROXY, NO_PROXY (lower case wins, as in urllib), system proxy settings on
+    macOS/Windows, REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, .netrc credentials -- from one reading;
+    per-host answers are cached. It also tells `fetch_url` when a proxy resolves host names, so
+    the private-address check does not resolve them locally.
+    """
+
+    def __init__(self, proxies: dict[str, str], no_proxy: str | None, *, from_environment: bool = True,
+                 ca_bundle: str | None = None, netrc: bool = True):
+        self.proxies = {k: v for k, v in proxies.items() if v}
+        self.no_proxy = no_proxy
+        self.from_environment = from_environment
+        self.ca_bundle = ca_bundle
+        self.netrc = netrc
+        self._bypass: dict[tuple, bool] = {}
+        self._auth: dict[tuple, object] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls) -> NetworkEnv:
+        proxies = dict(urllib.request.getproxies_environment())
+        from_environment = bool(proxies)
+        if not from_environment:
+            proxies = dict(urllib.request.getproxies())  # system settings (macOS, Windows); {} elsewhere
+        no_proxy = proxies.pop("no", None)
+        ca = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+        return cls(proxies, no_proxy, from_environment=from_environment, ca_bundle=ca)
+
+    def _bypasses(self, url: str) -> bool:
+        """requests' should_bypass_proxies, from the snapshot (and cached per host)."""
+        parts = urlsplit(url)
+        host = parts.hostname
+        if host is None:
+            return True
+        key = (host, parts.port)
+        with self._lock:
+            if key in self._bypass:
+                return self._bypass[key]
+        result = False
+        entries = [h for h in (self.no_proxy or "").replace(" ", "").split(",") if h]
+        if is_ipv4_address(host):
+            result = any(address_in_network(host, e) if is_valid_cidr(e) else host == e for e in entries)
+        else:
+            with_port = host + (f":{parts.port}" if parts.port else "")
+            result = any(host.endswith(e) or with_port.endswith(e) for e in entries)
+        if not result:
+            try:
+                if self.from_environment:
+                    result = bool(urllib.request.proxy_bypass_environment(host, {"no": self.no_proxy or ""}))
+                else:
+                    result = bool(urllib.request.proxy_bypass(host))
+            except (TypeError, socket.gaierror):
+                result = False
+        with self._lock:
+            self._bypass[key] = result
+        return result
+
+    def proxies_for(self, url: str) -> dict[str, str]:
+        """The proxies requests would use for this URL ({} when NO_PROXY says go direct)."""
+        if not self.proxies or self._bypasses(url):
+            return {}
+        return dict(self.proxies)
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy URL that will carry a request to `url`, or None for a direct connection."""
+        return select_proxy(url, self.proxies_for(url))
+
+    def proxy_resolves(self, url: str) -> bool:
+        """Whether the request goes through a proxy that resolves the host name itself."""
+        proxy = self.proxy_for(url)
+        if not proxy:
+            return False
+        scheme = urlsplit(proxy if "://" in proxy else "http://" + proxy).scheme.lower()
+        return scheme in REMOTE_DNS_SCHEMES
+
+    def netrc_auth(self, url: str):
+        """Credentials from ~/.netrc (or $NETRC) for the URL's host, as requests would send them."""
+        if not self.netrc:
+            return None
+        parts = urlsplit(url)
+        key = (parts.hostname, parts.port)
+        with self._lock:
+            if key in self._auth:
+                return self._auth[key]
+        auth = get_netrc_auth(url)
+        with self._lock:
+            self._auth[key] = auth
+        return auth
+
+
+def new_session() -> requests.Session:
+    """A session that does not consult the environment per request (see NetworkEnv)."""
+    sess = requests.Session()
+    sess.trust_env = False
+    return sess
 
 
 def fetch_url(
@@ -104,25 +264,32 @@ def fetch_url(
     accepted_types: tuple[str, ...] = ACCEPTED_TYPES,
     max_seconds: float | None = None,
     trusted_hosts: frozenset[str] | tuple[str, ...] = (),
+    network: NetworkEnv | None = None,
 ) -> FetchResult:
     """GET a URL safely. `max_seconds` bounds the whole body read (a slow drip cannot hold us).
 
     `trusted_hosts` are host names exempt from the public-address check (an intranet mirror the
     user named on purpose); every other first URL and redirect target is still checked.
+    `network` is the proxy/CA/netrc snapshot of the fetch session (read from the environment
+    when not given). When a proxy that resolves names carries a request, the host name is not
+    looked up locally (see `check_public`).
     """
-    sess = session or requests.Session()
+    env = network or NetworkEnv.from_env()
+    sess = session or new_session()
     hdrs = {"User-Agent": user_agent or USER_AGENT, "Accept": "text/html,application/xhtml+xml,application/pdf,text/plain;q=0.9,*/*;q=0.1", "Accept-Encoding": "gzip, deflate"}
     hdrs.update(headers or {})
     current = url
     seen = set()
     for _ in range(MAX_REDIRECTS + 1):
-        check_public(current, allow_private or (urlsplit(current).hostname or "") in trusted_hosts)
+        check_public(current, allow_private or (urlsplit(current).hostname or "") in trusted_hosts,
+                     resolve=not env.proxy_resolves(current))
         if current in seen:
             raise FetchError(f"{url}: redirect loop at {current}")
         seen.add(current)
         try:
             resp = sess.get(current, headers=hdrs, stream=True, allow_redirects=False, timeout=timeout,
-                            verify=ca_bundle if ca_bundle else True)
+                            verify=ca_bundle or env.ca_bundle or True, proxies=env.proxies_for(current),
+                            auth=env.netrc_auth(current))
         except requests.exceptions.SSLError as e:
             raise FetchError(f"{url}: TLS error: {_first_line(e)}") from None
         except requests.exceptions.Timeout:

@@ -15,7 +15,7 @@ from urllib.robotparser import RobotFileParser
 
 import requests
 
-from audit.fetch.http import USER_AGENT, FetchError, FetchResult, fetch_url
+from audit.fetch.http import USER_AGENT, FetchError, FetchResult, NetworkEnv, fetch_url, new_session
 
 ROBOTS_AGENT = "encryption-audit"
 
@@ -75,6 +75,9 @@ class PoliteFetcher:
     policy: FetchPolicy = field(default_factory=FetchPolicy)
 
     def __post_init__(self):
+        # proxies (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY), CA bundle variables and .netrc: read once
+        # for this fetch session, not again on every request
+        self.network = NetworkEnv.from_env()
         self._gates: dict[str, HostGate] = {}
         self._robots: dict[str, RobotFileParser | None] = {}
         self._lock = threading.Lock()
@@ -84,8 +87,7 @@ class PoliteFetcher:
     def _session(self) -> requests.Session:
         sess = getattr(self._local, "session", None)
         if sess is None:
-            sess = requests.Session()
-            sess.trust_env = True  # HTTP(S)_PROXY / NO_PROXY work as users expect
+            sess = new_session()  # the environment is applied from self.network, read once
             self._local.session = sess
         return sess
 
@@ -100,7 +102,8 @@ class PoliteFetcher:
         with self.gate(url):
             return fetch_url(url, allow_private=p.allow_private, ca_bundle=p.ca_bundle, max_bytes=p.max_bytes,
                              timeout=(p.connect_timeout, p.read_timeout), session=self._session(),
-                             headers=headers, user_agent=p.user_agent, max_seconds=p.max_seconds, **kwargs)
+                             headers=headers, user_agent=p.user_agent, max_seconds=p.max_seconds,
+                             network=self.network, **kwargs)
 
     # robots.txt --------------------------------------------------------------------------------
     def robots(self, url: str) -> RobotFileParser | None:

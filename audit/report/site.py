@@ -4,10 +4,17 @@
 Pages are Jinja2 templates with autoescaping on, because quotes come from fetched pages and
 are untrusted; URLs become links only when they are http(s). Every file is written atomically
 and its bytes depend only on the inputs (and SOURCE_DATE_EPOCH for the generation date).
+
+The writer keeps a manifest of what it wrote (`.audit-report-files.json`: path -> sha256) so the
+next run can delete its own outputs that are no longer produced (the page of a company that left
+the workspace), and nothing else: files it never wrote (history, feed, signatures, a README)
+and files changed since it wrote them are left alone.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import tempfile
@@ -26,6 +33,8 @@ from audit.report.formats import MarkdownFormat, dumps, generated_at, scorecards
 from audit.rubric.model import Rubric
 
 TEMPLATES = Path(__file__).parent / "templates"
+MANIFEST = ".audit-report-files.json"
+MANIFEST_SCHEMA = "encryption-audit/report-files/1"
 STYLESHEET = "style.css"
 SCRIPT = "sort.js"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -168,17 +177,90 @@ def render_site(cards: list[Scorecard], rubric: Rubric, history=None, extra: dic
 
 
 def write_report(out_dir, cards: list[Scorecard], rubric: Rubric, history=None, extra: dict | None = None) -> list[Path]:
-    """Write the site and data files under OUT_DIR; returns the written paths, sorted."""
+    """Write the site and data files under OUT_DIR; returns the written paths, sorted.
+
+    Files this writer wrote last time and does not produce now are removed (see the module doc).
+    """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: report folder is a file")
     files = render_site(list(cards), rubric, history, extra)
-    written = []
-    for rel in sorted(files):
-        path = out / rel
-        try:
-            _write_atomic(path, files[rel])
-        except OSError as e:
-            raise InputError(f"{path}: cannot write: {e.strerror or e}") from None
-        written.append(path)
+    raw = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in files.items()}
+    digests = {rel: hashlib.sha256(data).hexdigest() for rel, data in raw.items()}
+    previous = read_manifest(out)
+    stale = {rel: sha for rel, sha in previous.items() if rel not in digests}
+    try:
+        if stale:
+            # an interrupted run must still know every file it may have left behind
+            _write_manifest(out, {**previous, **digests})
+        written = []
+        for rel in sorted(raw):
+            path = out / rel
+            try:
+                _write_atomic(path, raw[rel])
+            except OSError as e:
+                raise InputError(f"{path}: cannot write: {e.strerror or e}") from None
+            written.append(path)
+        kept = _remove_stale(out, stale)
+        _write_manifest(out, {**kept, **digests})
+    except OSError as e:
+        raise InputError(f"{out / MANIFEST}: cannot write: {e.strerror or e}") from None
     return written
+
+
+def read_manifest(out: Path) -> dict[str, str]:
+    """{relative path: sha256} of the files the last run wrote; {} when absent or unreadable."""
+    try:
+        doc = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = doc.get("files") if isinstance(doc, dict) and doc.get("schema") == MANIFEST_SCHEMA else None
+    if not isinstance(files, dict):
+        return {}
+    return {rel: sha for rel, sha in files.items()
+            if isinstance(rel, str) and isinstance(sha, str) and _own_path(out, rel) is not None}
+
+
+def _own_path(out: Path, rel: str) -> Path | None:
+    """The file a manifest entry names, if it is a plain relative path inside OUT (else None)."""
+    parts = rel.split("/")
+    if (not rel or rel.startswith("/") or "\\" in rel or ":" in rel or rel == MANIFEST
+            or any(p in ("", ".", "..") for p in parts)):
+        return None
+    path = Path(out, *parts)
+    try:
+        if not path.resolve().is_relative_to(Path(out).resolve()):
+            return None
+    except (OSError, RuntimeError):
+        return None
+    return path
+
+
+def _remove_stale(out: Path, stale: dict[str, str]) -> dict[str, str]:
+    """Delete the stale files that still hold what we wrote; returns the entries to keep tracking
+    (a stale file that could not be removed right now is tried again next time)."""
+    keep: dict[str, str] = {}
+    for rel, sha in sorted(stale.items()):
+        path = _own_path(out, rel)
+        if path is None or path.is_symlink() or not path.is_file():
+            continue  # gone already, or not a file we could have written
+        try:
+            if hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+                continue  # changed by someone since we wrote it: theirs now, left alone
+            path.unlink()
+        except OSError:
+            keep[rel] = sha
+            continue
+        parent = path.parent
+        while parent != out and parent.is_relative_to(out):
+            try:
+                parent.rmdir()  # only when empty
+            except OSError:
+                break
+            parent = parent.parent
+    return keep
+
+
+def _write_manifest(out: Path, files: dict[str, str]) -> None:
+    doc = {"schema": MANIFEST_SCHEMA, "files": dict(sorted(files.items()))}
+    _write_atomic(Path(out) / MANIFEST, json.dumps(doc, indent=1, sort_keys=True) + "\n")

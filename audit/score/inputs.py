@@ -45,6 +45,23 @@ def mtime_utc(path: str) -> str:
     return datetime.fromtimestamp(int(ts), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def source_date_epoch() -> str | None:
+    """SOURCE_DATE_EPOCH as a UTC time stamp, or None when unset or not an integer."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.lstrip("-").isdigit():
+        return None
+    try:
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def local_file_time(path: str) -> str:
+    """`fetched_at` of a file given to `audit check`: SOURCE_DATE_EPOCH when set (reproducible
+    output), else the file's modification time."""
+    return source_date_epoch() or mtime_utc(path)
+
+
 def load_document(
     data: bytes,
     *,
@@ -67,16 +84,18 @@ def load_document(
     return LoadedDocument(ref, extracted, guessed)
 
 
-def load_input(item: str, doc_type: str | None, *, allow_private: bool = False, ca_bundle: str | None = None) -> LoadedDocument:
-    """A path or an http(s) URL, as typed by the user."""
+def load_input(item: str, doc_type: str | None, *, allow_private: bool = False, ca_bundle: str | None = None,
+               user_agent: str | None = None, network=None) -> LoadedDocument:
+    """A path or an http(s) URL, as typed by the user (`user_agent` replaces ours for URLs;
+    `network` is the fetch session's proxy settings, see audit.fetch.http.NetworkEnv)."""
     if item.startswith(("http://", "https://")):
         from audit.fetch.http import fetch_url
 
-        res = fetch_url(item, allow_private=allow_private, ca_bundle=ca_bundle)
+        res = fetch_url(item, allow_private=allow_private, ca_bundle=ca_bundle, user_agent=user_agent, network=network)
         return load_document(res.content, url=res.final_url, fetched_at=res.fetched_at, doc_type=doc_type,
                              content_type=res.content_type, filename=res.final_url)
     data = read_file(item)
-    return load_document(data, url=item, fetched_at=mtime_utc(item), doc_type=doc_type, filename=item, public=False)
+    return load_document(data, url=item, fetched_at=local_file_time(item), doc_type=doc_type, filename=item, public=False)
 
 
 def findings_for(rubric: Rubric, doc: LoadedDocument) -> DocumentFindings:

@@ -3,6 +3,16 @@
 Documents with `url =` are read from the archive (newest good snapshot; `stale` when the last
 fetch failed, `failed` when there never was a good one); `path =` documents are read from disk
 at score time and are not public. Extraction + matching go through the findings cache.
+
+A `path =` document's `fetched_at` is SOURCE_DATE_EPOCH when set (reproducible output), else the
+time the archive first recorded its current bytes (see Archive.local_since) -- not the file's
+modification time, which differs between two checkouts of the same commit (that is only the
+last resort when the archive cannot be written).
+
+Pages that share a `group` are one document (an OTA `combine`): every page is extracted and
+matched on its own (so each quote names the page, offset and snapshot it came from) and their
+findings are pooled for the document; a page that cannot be used makes the combined document
+incomplete, which is reported.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from audit.models import DocumentRef, Scorecard
 from audit.probe.store import load_outcomes
 from audit.rubric.model import Rubric
 from audit.score.engine import DocumentFindings, score_company
-from audit.score.inputs import mtime_utc
+from audit.score.inputs import mtime_utc, source_date_epoch
 from audit.score.matcher import find_all
 
 
@@ -62,13 +72,22 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
             out.problems.extend(problems_ or [DeclarationProblem(str(ws.review_path(decl.slug)), None, str(e))])
             continue
         usable, failed = [], []
+        unusable_pages: set[DeclaredDocument] = set()
         for doc in decl.documents:
             ref, findings, warnings = _document(ws, archive, rubric, decl, doc, out)
             out.warnings.extend(f"{decl.slug}: {doc.source}: {w}" for w in warnings)
             if findings is None:
                 failed.append(ref)
+                unusable_pages.add(doc)
             else:
                 usable.append(DocumentFindings(ref, findings))
+        for group, pages in decl.combined().items():
+            bad = [p for p in pages if p in unusable_pages]
+            if bad and len(bad) < len(pages):
+                out.warnings.append(
+                    f"{decl.slug}: combined document {group!r} ({pages[0].type}) is incomplete: "
+                    f"{len(bad)} of {len(pages)} pages unusable ({', '.join(p.source for p in bad)}); "
+                    "scored from the other pages")
         probes = load_outcomes(ws.archive_dir, decl.slug)
         if not usable and not any(p.level is not None for p in probes.values()):
             out.skipped.append(decl.slug)
@@ -82,7 +101,7 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
 def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: DeclaredDocument, out: WorkspaceScores):
     """(DocumentRef, findings or None when unusable, warnings)."""
     if doc.path is not None:
-        return _local(ws, rubric, decl, doc, out)
+        return _local(ws, rubric, decl, doc, out, archive)
     state = archive.state(decl.slug, doc.key)
     if state.good is None:
         err = state.last.error if state.last and state.last.error else "never fetched (run `audit fetch`)"
@@ -107,7 +126,7 @@ def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: Decl
     return ref, findings, warnings
 
 
-def _local(ws, rubric, decl: Declaration, doc: DeclaredDocument, out):
+def _local(ws, rubric, decl: Declaration, doc: DeclaredDocument, out, archive: Archive | None = None):
     path = decl.local_path(doc)
     shown = _shown_path(ws, path)
     try:
@@ -119,12 +138,19 @@ def _local(ws, rubric, decl: Declaration, doc: DeclaredDocument, out):
     except InputError as e:
         return DocumentRef(doc.type, shown, "", "", "failed", str(e), None, False), None, ()
     sha = hashlib.sha256(data).hexdigest()
-    when = mtime_utc(str(path))
+    when = _local_time(archive, decl, doc, shown, sha, len(data), path)
     try:
         findings, title, warnings = _findings(ws, rubric, data, sha, None, path.name, doc, out)
     except InputError as e:
         return DocumentRef(doc.type, shown, sha, when, "failed", str(e), None, False), None, ()
     return DocumentRef(doc.type, shown, sha, when, "ok", None, title or None, False), findings, warnings
+
+
+def _local_time(archive: Archive | None, decl: Declaration, doc: DeclaredDocument, shown: str, sha: str,
+                size: int, path: Path) -> str:
+    """When a local document's bytes were obtained, the same in every checkout (module docstring)."""
+    recorded = archive.local_since(decl.slug, doc.key, shown, sha, size) if archive is not None else None
+    return source_date_epoch() or recorded or mtime_utc(str(path))
 
 
 def _shown_path(ws, path: Path) -> str:
