@@ -337,3 +337,16 @@ def test_demands_from_scorecards_json(run_cli, tmp_path):
     assert wrong.code == 2 and "--rubric" in wrong.err
     (tmp_path / "junk.json").write_text("{not json", encoding="utf-8")
     assert run_cli("demands", "acme-corp", "--from-json", tmp_path / "junk.json", "--rubric", rubric_path).code == 2
+
+
+def test_the_words_that_show_the_gap_come_first(rubric):
+    # support first in the page, the gap (an informal request answered) after it
+    html = POLICY.replace(
+        "<p>We may answer an informal request",
+        "<p>We disclose data only in response to valid legal process.</p><p>We may answer an informal request")
+    card = card_from(rubric, html)
+    result = card.criterion("requires-legal-process")
+    assert {e.polarity.value for e in result.evidence} == {"for", "against"}
+    assert result.evidence[0].polarity.value == "for"  # the engine lists support first
+    ask = build_letter(card, rubric).sections[0].asks[0]
+    assert "informal request" in ask.quotes[0].text

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import quote as url_quote
 
 from audit.demands.redact import is_redacted
-from audit.models import Level, Scorecard
+from audit.models import Level, Polarity, Scorecard
 from audit.rubric.model import Rubric
 
 #: Levels that are a gap worth a demand.
@@ -85,7 +85,8 @@ def build_letter(card: Scorecard, rubric: Rubric) -> Letter:
                 continue
             quotes = []
             seen: set[str] = set()
-            for e in result.evidence:
+            # the words that show the gap first: evidence against the practice, then hedged support
+            for e in sorted(result.evidence, key=lambda e: e.polarity is not Polarity.AGAINST):
                 text = " ".join(e.quote.split())
                 if not text or text in seen:
                     continue
