@@ -347,3 +347,43 @@ def test_sha1_signature_is_not_met(tmp_path):
     lv, findings = levels.transport_level(hp)
     assert lv is Level.NOT_MET and "certificate signed with sha1" in findings
     assert levels.estimate_grade(hp) == "T"
+
+
+def test_plain_http_on_the_tls_port_is_no_https():
+    with serve({}) as port:  # a web server without TLS where HTTPS should be
+        hp = run(port, None)
+    assert hp.tls.status == "completed" and hp.tls.plain_http
+    assert level(hp, levels.TRANSPORT) is Level.NOT_MET
+    assert level(hp, levels.HTTPS) is Level.NOT_MET
+    assert "plain HTTP" in levels.transport_level(hp)[1][0]
+
+
+def test_a_service_that_is_not_a_web_server_stays_not_evaluated():
+    import socket
+    import threading
+
+    sock = socket.socket()
+    sock.bind((HOST, 0))
+    sock.listen(8)
+    stop = threading.Event()
+
+    def banner():
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+    t = threading.Thread(target=banner, daemon=True)
+    t.start()
+    try:
+        hp = run(sock.getsockname()[1], None)
+    finally:
+        stop.set()
+        t.join(2)
+        sock.close()
+    assert hp.tls.status == "error" and not hp.tls.plain_http
+    assert level(hp, levels.TRANSPORT) is None and level(hp, levels.HTTPS) is None

@@ -41,6 +41,8 @@ def _versions(hp: HostProbe, outcome: str) -> list[str]:
 def transport_level(hp: HostProbe) -> tuple[Level | None, list[str]]:
     """(level, findings) of one host; level None if TLS or the certificate could not be measured."""
     t, c = hp.tls, hp.certificate
+    if t.plain_http:
+        return Level.NOT_MET, [t.reason or "no HTTPS"]
     if t.status != COMPLETED:
         return None, [f"TLS probe {t.status}: {t.reason}"]
     if c.status != COMPLETED:
@@ -74,6 +76,8 @@ def transport_level(hp: HostProbe) -> tuple[Level | None, list[str]]:
 
 def https_level(hp: HostProbe) -> tuple[Level | None, list[str]]:
     h = hp.https
+    if hp.tls.plain_http:
+        return Level.NOT_MET, [hp.tls.reason or "no HTTPS"]
     if h.status != COMPLETED:
         return None, [f"HTTPS probe {h.status}: {h.reason}"]
     hsts = h.hsts

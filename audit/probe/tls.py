@@ -47,6 +47,7 @@ class TlsResult:
     forward_secrecy: bool | None = None  # of the suite negotiated on every accepted version
     non_fs_tls12_accepted: bool | None = None  # None: not tested (no TLS 1.2, or OpenSSL cannot offer)
     leaf_der: bytes | None = None
+    plain_http: bool = False  # the port answered a plain HTTP request: there is no TLS to measure
 
     def version(self, name: str) -> VersionResult | None:
         return next((v for v in self.versions if v.version == name), None)
@@ -59,7 +60,8 @@ class TlsResult:
         return {"status": self.status, "reason": self.reason,
                 "versions": [v.to_json() for v in self.versions],
                 "negotiated_version": self.negotiated_version, "negotiated_cipher": self.negotiated_cipher,
-                "forward_secrecy": self.forward_secrecy, "non_fs_tls12_accepted": self.non_fs_tls12_accepted}
+                "forward_secrecy": self.forward_secrecy, "non_fs_tls12_accepted": self.non_fs_tls12_accepted,
+                "plain_http": self.plain_http}
 
 
 def cipher_has_forward_secrecy(version: str, cipher: str) -> bool:
@@ -143,6 +145,17 @@ def _pinned(target: Target, version: str, timeout: float) -> VersionResult:
         return VersionResult(version, "error", reason=first_line(e))
 
 
+def _answers_plain_http(target: Target, timeout: float) -> bool:
+    """After a failed handshake: is this a web server without TLS on the port (a measured "no HTTPS")
+    rather than a broken or unknown service (which stays an error, never a level)?"""
+    try:
+        with connect(target, target.port, timeout) as sock:
+            sock.sendall(f"HEAD / HTTP/1.0\r\nHost: {target.host}\r\n\r\n".encode("ascii", "replace"))
+            return sock.recv(5) == b"HTTP/"
+    except OSError:
+        return False
+
+
 def probe_tls(target: Target, timeout: float) -> TlsResult:
     """Measure TLS on TARGET. An unreachable or silent host is an error, never "refused"."""
     try:
@@ -150,7 +163,11 @@ def probe_tls(target: Target, timeout: float) -> TlsResult:
             negotiated_version = s.version()
             negotiated_cipher = s.cipher()[0]
             leaf = s.getpeercert(binary_form=True)
-    except (ssl.SSLError, OSError) as e:
+    except ssl.SSLError as e:
+        if _answers_plain_http(target, timeout):
+            return TlsResult(COMPLETED, f"no TLS: port {target.port} answers plain HTTP", plain_http=True)
+        return TlsResult(ERROR, f"TLS handshake with {target.label} failed: {first_line(e)}")
+    except OSError as e:
         return TlsResult(ERROR, f"TLS handshake with {target.label} failed: {first_line(e)}")
     versions = tuple(_pinned(target, v, timeout) for v in VERSIONS)
     failed = [v for v in versions if v.outcome == "error"]
