@@ -190,3 +190,72 @@ def test_same_quote_at_new_offset_is_not_a_criterion_change():
     d = diff_scorecards(old, new)
     assert [c.id for c in d.companies[0].criteria] == []
     assert [x.kind for x in d.companies[0].documents] == [TEXT]
+
+
+# -- quotes of an unchanged document moving in or out of the truncated evidence list ----------
+
+URL2 = "https://example.test/faq"
+
+
+def _two_documents():
+    """Acme with two documents; `warrant` shows (at most 5) quotes from both, the changed one first."""
+    old = _doc()
+    co = old["companies"][0]
+    co["documents"].append({"type": "law-enforcement-guidelines", "url": URL2, "sha256": "c" * 64,
+                            "fetched_at": "2026-11-01T00:00:00Z", "status": "ok", "error": None})
+    _crit(old, "warrant")["evidence"] = [_ev("We require a warrant for content.")] + [
+        _ev(f"Warrant rule {i} for content.", sha="c" * 64, url=URL2, start=10 * i) for i in range(4)]
+    new = copy.deepcopy(old)
+    new["companies"][0]["documents"][0]["sha256"] = B
+    c = _crit(new, "warrant")
+    c["level"], c["points"] = "partial", 50
+    # the changed document now has three quotes: two of the other document's drop out of the list
+    c["evidence"] = [_ev(q, sha=B) for q in ("We require a warrant for content.", "We may skip the warrant.",
+                                             "Content without a warrant in emergencies.")] + [
+        _ev(f"Warrant rule {i} for content.", sha="c" * 64, url=URL2, start=10 * i) for i in range(2)]
+    return old, new
+
+
+def test_unchanged_document_leaving_the_truncated_list_is_not_an_extraction_change():
+    old, new = _two_documents()
+    d = diff_scorecards(old, new)
+    causes = d.companies[0].criteria[0].causes
+    assert [(c.kind, c.document) for c in causes] == [(TEXT, URL)]
+    assert d.companies[0].causes == (TEXT,)
+
+
+def test_changed_document_without_quotes_of_its_own_is_named():
+    old, new = _two_documents()
+    # the changed document's quotes stay the same; only the other document's quotes move
+    _crit(new, "warrant")["evidence"] = [_ev("We require a warrant for content.", sha=B)] + [
+        _ev(f"Warrant rule {i} for content.", sha="c" * 64, url=URL2, start=10 * i) for i in (0, 1, 2, 5)]
+    d = diff_scorecards(old, new)
+    causes = d.companies[0].criteria[0].causes
+    assert [(c.kind, c.document) for c in causes] == [(TEXT, URL)]
+
+
+def test_moving_quotes_are_extraction_only_when_nothing_else_changed():
+    old, new = _two_documents()
+    new["companies"][0]["documents"][0]["sha256"] = A  # all snapshots as before
+    c = _crit(new, "warrant")
+    c["evidence"] = [_ev("We require a warrant for content.")] + [
+        _ev(f"Warrant rule {i} for content.", sha="c" * 64, url=URL2, start=10 * i) for i in (0, 1, 2, 7)]
+    d = diff_scorecards(old, new)
+    assert [(x.kind, x.document) for x in d.companies[0].criteria[0].causes] == [(EXTRACTION, URL2)]
+    # with a new tool version the same moves are an extraction change even beside a text change
+    old2, new2 = _two_documents()
+    new2["tool"]["version"] = "0.2.0"
+    kinds = [(x.kind, x.document) for x in diff_scorecards(old2, new2).companies[0].criteria[0].causes]
+    assert (TEXT, URL) in kinds and (EXTRACTION, URL2) in kinds
+
+
+def test_probe_and_text_criterion_tells_probe_from_text():
+    old, new = _doc(), _doc()
+    c = _crit(old, "warrant")
+    c["method"] = "probe+text"
+    c["evidence"].insert(0, _ev("TLS 1.3", url="https://acme.test", observation={"tls": "1.3"}))
+    c2 = _crit(new, "warrant")
+    c2["method"] = "probe+text"
+    c2["evidence"].insert(0, _ev("TLS 1.2", url="https://acme.test", observation={"tls": "1.2"}))
+    c2["level"] = "partial"
+    assert _kinds(diff_scorecards(old, new), "warrant") == {PROBE}

@@ -178,3 +178,54 @@ def test_discover_user_agent_is_sent(run_cli, tmp_path):
         server.shutdown()
         server.server_close()
     assert seen and set(seen) == {"Mozilla/5.0 (generic)"}
+
+
+def test_discover_ignore_robots_is_an_option_and_logged(run_cli, site, tmp_path):
+    r = _discover(run_cli, site, tmp_path, "--format", "json")
+    assert r.code == 0 and "/private/law-enforcement" not in site.requests
+    assert "--ignore-robots" not in r.err.replace("use --ignore-robots", "")
+    r = _discover(run_cli, site, tmp_path, "--format", "json", "--ignore-robots")
+    assert r.code == 0, r
+    assert "robots.txt is ignored for this run (--ignore-robots)" in r.err
+    assert "/private/law-enforcement" in site.requests
+
+
+def test_discover_write_declares_the_hosts_of_the_chosen_pages(run_cli, site, tmp_path):
+    r = _discover(run_cli, site, tmp_path, "--write", "newco")
+    assert r.code == 0, r
+    assert "host(s) added: 127.0.0.1" in r.err
+    assert tomllib.loads((tmp_path / "companies" / "newco.toml").read_text())["hosts"] == ["127.0.0.1"]
+
+    # an existing declaration without hosts gets them, its comments and documents kept as written
+    decl = tmp_path / "companies" / "acme.toml"
+    decl.write_text(f'# kept comment\nname = "Acme"  # the brand\n\n[[documents]]\ntype = "privacy-policy"\n'
+                    f'url = "{site.base}/privacy"\n')
+    assert _discover(run_cli, site, tmp_path, "--write", "acme").code == 0
+    text = decl.read_text()
+    assert text.startswith('# kept comment\nname = "Acme"  # the brand\n')
+    raw = tomllib.loads(text)
+    assert raw["hosts"] == ["127.0.0.1"]
+    assert raw["documents"][0] == {"type": "privacy-policy", "url": site.base + "/privacy"}
+
+    # one with other hosts gets the missing one added, once
+    decl.write_text('name = "Acme"\nhosts = ["acme.example"]  # the API\n\n[[documents]]\n'
+                    f'type = "privacy-policy"\nurl = "{site.base}/privacy"\n')
+    assert _discover(run_cli, site, tmp_path, "--write", "acme").code == 0
+    assert tomllib.loads(decl.read_text())["hosts"] == ["acme.example", "127.0.0.1"]
+    once = decl.read_text()
+    again = _discover(run_cli, site, tmp_path, "--write", "acme")
+    assert again.code == 0 and decl.read_text() == once and "host(s) added" not in again.err
+    assert run_cli("validate", "--workspace", tmp_path).code == 0
+
+
+def test_page_hosts_are_deduplicated_sorted_and_keep_a_tls_port():
+    from audit.discover.crawl import Candidate
+    from audit.discover.declare import page_hosts
+
+    def cand(url):
+        return Candidate(url, "other", 10, (), "", ())
+
+    urls = ["https://www.Example.com/privacy", "https://example.com/legal", "https://www.example.com/tos",
+            "http://blog.example.com:8080/x", "https://api.example.com:8443/terms", "https://example.com:443/y"]
+    assert page_hosts([cand(u) for u in urls]) == [
+        "api.example.com:8443", "blog.example.com", "example.com", "www.example.com"]

@@ -173,10 +173,12 @@ class _Site:
 
     def __init__(self):
         self.pages: dict[str, tuple[int, str]] = {}
+        self.requests: list[tuple[str, str]] = []  # (path, User-Agent)
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server API
+                site.requests.append((self.path, self.headers.get("User-Agent", "")))
                 status, body = site.pages.get(self.path, (404, "not found"))
                 data = body.encode()
                 self.send_response(status)
@@ -372,3 +374,115 @@ def test_broken_declaration_does_not_lose_the_others(tmp_path, site, run_cli):
     assert r.code == 2 and "zzz" in r.err and "Traceback" not in r.err, r
     slugs = [c["slug"] for c in json.loads((ws / "reports" / "scorecards.json").read_text())["companies"]]
     assert slugs == ["acme", "bolt", "core"]
+
+
+def test_unchanged_page_is_not_blamed_when_another_page_changes(tmp_path, site, run_cli):
+    """Only the changed page is a cause, though the engine's evidence list (at most 5 quotes per
+    criterion) now shows fewer quotes of the company's unchanged page."""
+    ws = tmp_path / "ws"
+    (ws / "companies").mkdir(parents=True)
+    (ws / "audit.toml").write_text("allow_private_network = true\ndelay = 0\nretries = 0\nignore_robots = true\n")
+    (ws / "companies" / "acme.toml").write_text(
+        'name = "Acme"\n\n'
+        f'[[documents]]\ntype = "law-enforcement-guidelines"\nurl = "{site.base}/acme/a"\n\n'
+        f'[[documents]]\ntype = "law-enforcement-guidelines"\nurl = "{site.base}/acme/b"\n')
+    site.page("/acme/a", "We notify users before we disclose their data.")
+    site.page("/acme/b", "</p><p>".join(f"We notify users about request kind {k}." for k in "pqrst"))
+    rub = _rubric_copy(tmp_path, "0.1")
+    env = {"SOURCE_DATE_EPOCH": "1793232000"}
+    assert run_cli("run", "--workspace", ws, "--rubric", rub, env=env).code == 0
+    old = tmp_path / "old.json"
+    shutil.copyfile(ws / "reports" / "scorecards.json", old)
+    before = [e["url"] for e in json.loads(old.read_text())["companies"][0]["criteria"][0]["evidence"]]
+
+    site.page("/acme/a", "We notify users before we disclose their data.</p><p>We notify users of emergency "
+                         "requests.</p><p>We notify users of gag orders once they expire.")
+    second = run_cli("run", "--workspace", ws, "--rubric", rub, env={"SOURCE_DATE_EPOCH": "1793836800"})
+    assert second.code == 0, second
+    new = ws / "reports" / "scorecards.json"
+    notice = next(c for c in json.loads(new.read_text())["companies"][0]["criteria"] if c["id"] == "notice")
+    after = [e["url"] for e in notice["evidence"]]
+    # the premise: quotes of the unchanged page /acme/b left the truncated list
+    assert after.count(f"{site.base}/acme/b") < before.count(f"{site.base}/acme/b")
+
+    d = run_cli("diff", old, new, "--format", "json")
+    assert d.code == 0, d
+    co = json.loads(d.out)["companies"][0]
+    assert co["causes"] == ["text-changed"]
+    causes = {(x["kind"], x["document"]) for cc in co["criteria"] for x in cc["causes"]}
+    assert causes == {("text-changed", f"{site.base}/acme/a")}
+    assert "extraction-changed" not in second.err and "text-changed" in second.err, second.err
+
+
+# -- --offline, and the fetch options a run hands on ----------------------------------------------
+
+def test_offline_run_scores_the_archive(tmp_path, site, run_cli):
+    ws = _workspace(tmp_path, site)
+    rub = _rubric_copy(tmp_path, "0.1")
+    assert run_cli("run", "--workspace", ws, "--rubric", rub).code == 0
+    online = json.loads((ws / "reports" / "scorecards.json").read_text())
+    seen = len(site.requests)
+    site.page("/acme/le", "We do not notify users of requests.")  # not seen: nothing is fetched
+
+    r = run_cli("--offline", "run", "--workspace", ws, "--rubric", rub)
+    assert r.code == 0, r
+    assert "offline: not fetching" in r.err and "offline: not probing" in r.err
+    assert len(site.requests) == seen
+    offline = json.loads((ws / "reports" / "scorecards.json").read_text())
+    assert [(c["slug"], c["score"]) for c in offline["companies"]] == [
+        (c["slug"], c["score"]) for c in online["companies"]]
+    assert all(d["status"] == "ok" for c in offline["companies"] for d in c["documents"])
+
+    # the usual exit codes: a gate is 1, the environment variable works too
+    r = run_cli("run", "--workspace", ws, "--rubric", rub, "--fail-under", "100", env={"AUDIT_OFFLINE": "1"})
+    assert r.code == 1 and "below --fail-under" in r.err and "offline: not fetching" in r.err, r
+    assert len(site.requests) == seen
+
+
+def test_offline_run_with_an_empty_archive_is_exit_3(tmp_path, site, run_cli):
+    ws = _workspace(tmp_path, site)
+    r = run_cli("--offline", "run", "--workspace", ws, "--rubric", _rubric_copy(tmp_path, "0.1"))
+    assert r.code == 3 and "Traceback" not in r.err, r
+    assert site.requests == []
+
+
+def _strict_workspace(tmp_path, site) -> Path:
+    """Settings that refuse loopback and obey robots.txt: only the run's options can get through."""
+    ws = tmp_path / "strict"
+    (ws / "companies").mkdir(parents=True)
+    (ws / "audit.toml").write_text("delay = 0\nretries = 0\n")
+    (ws / "companies" / "acme.toml").write_text(
+        f'name = "Acme"\n\n[[documents]]\ntype = "law-enforcement-guidelines"\nurl = "{site.base}/acme/le"\n')
+    site.page("/acme/le", "We notify users before we disclose their data.")
+    site.pages["/robots.txt"] = (200, "User-agent: *\nDisallow: /acme/\n")
+    return ws
+
+
+def test_run_takes_the_fetch_options(tmp_path, site, run_cli):
+    ws = _strict_workspace(tmp_path, site)
+    rub = _rubric_copy(tmp_path, "0.1")
+    r = run_cli("run", "--workspace", ws, "--rubric", rub, "--allow-private-network")
+    assert r.code == 3, r  # robots.txt disallows the only page
+    assert all(p != "/acme/le" for p, _ in site.requests)
+    ua = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
+    before = len(site.requests)
+    r = run_cli("run", "--workspace", ws, "--rubric", rub, "--allow-private-network", "--ignore-robots",
+                "--user-agent", ua, "--delay", "0")
+    assert r.code == 0, r
+    assert "robots.txt is ignored" in r.err
+    assert ("/acme/le", ua) in site.requests[before:]
+    assert all(agent == ua for _, agent in site.requests[before:])
+    doc = json.loads((ws / "reports" / "scorecards.json").read_text())
+    assert doc["companies"][0]["documents"][0]["status"] == "ok"
+    for bad in (["--delay", "-1"], ["--user-agent", "two\nlines"]):
+        r = run_cli("run", "--workspace", ws, "--rubric", rub, *bad)
+        assert r.code == 2 and "Traceback" not in r.err, (bad, r)
+
+
+def test_run_hands_its_options_to_fetch_and_probe():
+    from audit.commands.run import fetch_args, network_args
+
+    assert network_args(True, "ca.pem") == ["--allow-private-network", "--ca-bundle", "ca.pem"]
+    assert network_args(False, None) == []
+    assert fetch_args(0.5, True, "-UA/1") == ["--delay", "0.5", "--ignore-robots", "--user-agent=-UA/1"]
+    assert fetch_args(None, False, None) == []

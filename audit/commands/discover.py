@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import click
 
-from audit.commands.options import network_options, workspace_option
+from audit.commands.options import (delay_option, ignore_robots_option, network_options, user_agent_option,
+                                    workspace_option)
 from audit.errors import InputError, NoEvidenceError
 
 _SLUG_HELP = "Add the best page of each type to companies/SLUG.toml (created if missing)."
@@ -19,13 +20,12 @@ _SLUG_HELP = "Add the best page of each type to companies/SLUG.toml (created if 
               help="Output format (data on stdout).")
 @click.option("--max-pages", type=click.IntRange(1, 200), default=25, show_default=True,
               help="At most this many candidate pages are fetched.")
-@click.option("--delay", type=click.FloatRange(min=0), default=None,
-              help="Seconds between two requests to the same host (default: audit.toml, else 1).")
-@click.option("--user-agent", default=None, envvar="AUDIT_USER_AGENT", metavar="STRING",
-              help="User-Agent header to send (e.g. a common browser string) instead of encryption-audit's.")
+@delay_option
+@ignore_robots_option
+@user_agent_option
 @workspace_option
 @network_options
-def discover(domain_or_url, write_slug, name, fmt, max_pages, delay, user_agent, workspace,
+def discover(domain_or_url, write_slug, name, fmt, max_pages, delay, ignore_robots, user_agent, workspace,
              allow_private_network, ca_bundle):
     """Find candidate policy pages of a site: links, footer, sitemaps, common paths; ranked with reasons."""
     from audit.commands.fetch import policy_for
@@ -39,8 +39,11 @@ def discover(domain_or_url, write_slug, name, fmt, max_pages, delay, user_agent,
     if write_slug is not None and not valid_slug(write_slug):
         raise InputError(f"{write_slug!r}: a slug must match [a-z0-9][a-z0-9-]*")
     ws = Workspace.open(workspace)
-    policy = policy_for(ws, allow_private=allow_private_network, ca_bundle=ca_bundle, delay=delay, ignore_robots=False)
+    policy = policy_for(ws, allow_private=allow_private_network, ca_bundle=ca_bundle, delay=delay,
+                        ignore_robots=ignore_robots)
     policy = with_user_agent(policy, user_agent)
+    if policy.ignore_robots:
+        click.echo("audit: robots.txt is ignored for this run (--ignore-robots)", err=True)
     found = run_discovery(domain_or_url, PoliteFetcher(policy), max_pages=max_pages,
                           log=lambda m: click.echo(f"audit: {m}", err=True))
     for err in found.failed:
@@ -59,8 +62,9 @@ def discover(domain_or_url, write_slug, name, fmt, max_pages, delay, user_agent,
         path = ws.declaration_path(write_slug)
         path.parent.mkdir(parents=True, exist_ok=True)
         added = add_to_declaration(path, chosen, name=name or found.title or _host(found.site), website=found.site)
-        click.echo(f"audit: {path}: {len(added)} document(s) added"
-                   + ("" if added else " (all were already declared)"), err=True)
+        hosts = f", host(s) added: {', '.join(added.hosts)}" if added.hosts else ""
+        click.echo(f"audit: {path}: {len(added.documents)} document(s) added{hosts}"
+                   + ("" if added.documents else " (all were already declared)"), err=True)
 
 
 def _host(url: str) -> str:

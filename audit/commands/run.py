@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from audit.commands.options import network_options, rubric_option, workspace_option
+from audit.commands.options import (checked_user_agent, delay_option, ignore_robots_option, network_options,
+                                    rubric_option, user_agent_option, workspace_option)
 from audit.errors import AuditError, InputError, NoEvidenceError
 from audit.refresh.gates import parse_threshold
 from audit.refresh.publish import load_signer
@@ -75,15 +76,25 @@ def _command_stage(name: str, base_args: list[str], problems: list[str]):
 @workspace_option
 @rubric_option
 @network_options
+@delay_option
+@ignore_robots_option
+@user_agent_option
 def run(slugs, fail_under, fail_on_drop, shard, merge_dirs, out_dir, sign_key, site_url, summary_file,
-        failures_file, workspace, rubric_id, allow_private_network, ca_bundle):
-    """Fetch, probe, score and publish; print what changed and why; apply CI gates."""
+        failures_file, workspace, rubric_id, allow_private_network, ca_bundle, delay, ignore_robots, user_agent):
+    """Fetch, probe, score and publish; print what changed and why; apply CI gates.
+
+    With `audit --offline run` (or AUDIT_OFFLINE=1) nothing is fetched or probed: the archived
+    snapshots and probe results are scored and published.
+    """
     from audit.demands.redact import redact_internal
+    from audit.offline import is_offline, offline_requested
     from audit.report.site import write_report
     from audit.workspace import Workspace, open_rubric
 
     if merge_dirs and shard:
         raise InputError("--merge combines shard results: give no --shard with it")
+    user_agent = checked_user_agent(user_agent)
+    offline = is_offline() or offline_requested()
     ws = Workspace.open(workspace)
     rubric = open_rubric(ws, rubric_id)
     threshold = parse_threshold(fail_under) if fail_under is not None else None
@@ -112,13 +123,13 @@ def run(slugs, fail_under, fail_on_drop, shard, merge_dirs, out_dir, sign_key, s
         atomic_write(Path(opts.out_dir) / SCORECARDS_FILE, dumps(scorecards_document([], rubric)))
         _echo(f"audit: run: shard {shard} has no companies")
         return 0
-    net = (["--allow-private-network"] if allow_private_network else []) + (
-        ["--ca-bundle", ca_bundle] if ca_bundle else [])
     ws_args = ["--workspace", str(ws.root)]
+    net = network_args(allow_private_network, ca_bundle)
     problems: list[str] = []
     stages = Stages(
-        fetch=_command_stage("fetch", ws_args + net, problems),
-        probe=_command_stage("probe", ws_args + net, problems),
+        fetch=None if offline else _command_stage(
+            "fetch", ws_args + net + fetch_args(delay, ignore_robots, user_agent), problems),
+        probe=None if offline else _command_stage("probe", ws_args + net, problems),
         score=lambda s: redact_internal(_score(ws, rubric, s, problems)),  # internal quotes never published
         report=report,
     )
@@ -126,6 +137,19 @@ def run(slugs, fail_under, fail_on_drop, shard, merge_dirs, out_dir, sign_key, s
     if problems:
         raise InputError(f"{problems[0]} ({len(problems)} problem(s)); the other companies were published")
     return 0
+
+
+def network_args(allow_private_network: bool, ca_bundle: str | None) -> list[str]:
+    """The options that both `audit fetch` and `audit probe` get from a run."""
+    return (["--allow-private-network"] if allow_private_network else []) + (
+        ["--ca-bundle", str(ca_bundle)] if ca_bundle else [])
+
+
+def fetch_args(delay: float | None, ignore_robots: bool, user_agent: str | None) -> list[str]:
+    """The politeness options a run hands on to `audit fetch` (unset ones: its own defaults)."""
+    return ((["--delay", repr(float(delay))] if delay is not None else [])
+            + (["--ignore-robots"] if ignore_robots else [])
+            + ([f"--user-agent={user_agent}"] if user_agent is not None else []))  # may start with "-"
 
 
 def _select(ws, slugs: list[str], part) -> list[str]:

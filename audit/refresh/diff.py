@@ -208,7 +208,7 @@ def _company(old: dict | None, new: dict | None, ctx: _Context) -> CompanyChange
         oc = {c["id"]: c for c in old.get("criteria", []) if isinstance(c, dict) and "id" in c}
         nc = {c["id"]: c for c in new.get("criteria", []) if isinstance(c, dict) and "id" in c}
         for cid in sorted(oc.keys() | nc.keys()):
-            cc = _criterion(cid, oc.get(cid), nc.get(cid), old_docs, new_docs, ctx)
+            cc = _criterion(cid, oc.get(cid), nc.get(cid), old_docs, new_docs, ctx, docs)
             if cc is not None:
                 crits.append(cc)
     score_same = old.get("score") == new.get("score") and old.get("grade") == new.get("grade")
@@ -248,7 +248,8 @@ def _ev_key(e: dict) -> tuple:
                  for k in _EVIDENCE_KEYS)
 
 
-def _criterion(cid, o, n, old_docs, new_docs, ctx: _Context) -> CriterionChange | None:
+def _criterion(cid, o, n, old_docs, new_docs, ctx: _Context,
+               doc_changes: tuple[DocumentChange, ...] = ()) -> CriterionChange | None:
     if o is None or n is None:
         c = o or n
         cause = Cause(RUBRIC, detail="criterion added to the rubric" if o is None else "criterion removed from the rubric")
@@ -269,10 +270,13 @@ def _criterion(cid, o, n, old_docs, new_docs, ctx: _Context) -> CriterionChange 
     if not same_def:
         causes.append(Cause(RUBRIC, detail="criterion definition changed (weight, demand or method)"))
     if not same_ev:
-        causes.extend(_evidence_causes(o, n, o_ev, n_ev, old_docs, new_docs, ctx))
+        causes.extend(_evidence_causes(o, n, o_ev, n_ev, old_docs, new_docs, ctx, doc_changes))
     if ctx.rubric_changed and not any(c.kind == RUBRIC for c in causes) and (
             not causes or (same_ev and same_review)):
         causes.append(Cause(RUBRIC, detail="rubric version or content changed"))
+    if not causes and _is_text(o, n):
+        # same evidence, different level: a changed document is the explanation, if there is one
+        causes.extend(_document_causes(doc_changes, "the level follows from the company's documents"))
     if not causes:
         causes.append(Cause(EXTRACTION if ctx.tool_changed else UNEXPLAINED,
                             detail="tool version changed" if ctx.tool_changed else ""))
@@ -280,14 +284,47 @@ def _criterion(cid, o, n, old_docs, new_docs, ctx: _Context) -> CriterionChange 
                            tuple(_dedupe(causes)))
 
 
-def _evidence_causes(o, n, o_ev, n_ev, old_docs, new_docs, ctx: _Context):
-    if o.get("method") == "probe" or n.get("method") == "probe":
-        obs_o = sorted(json.dumps(e.get("observation"), sort_keys=True) for e in o_ev)
-        obs_n = sorted(json.dumps(e.get("observation"), sort_keys=True) for e in n_ev)
-        if obs_o != obs_n or o.get("level") != n.get("level"):
-            hosts = sorted({str(e.get("url")) for e in o_ev + n_ev if e.get("url")})
+def _is_text(o: dict, n: dict) -> bool:
+    return "text" in str(o.get("method", "text")) or "text" in str(n.get("method", "text"))
+
+
+def _is_probe_evidence(e: dict) -> bool:
+    return e.get("observation") is not None or str(e.get("signal", "")).startswith("probe:")
+
+
+def _document_causes(doc_changes, why: str):
+    """A cause for each document of the company that changed (text, fetch failure, added, removed)."""
+    for d in doc_changes:
+        if d.kind == STALE:
+            if d.new_status == "stale" and d.old_sha256 == d.new_sha256:
+                continue  # still scored from the same snapshot: it moved no evidence
+            yield Cause(STALE, d.url, f"fetch failed: {d.error or d.new_status}; {why}")
+        elif d.kind == TEXT:
+            yield Cause(TEXT, d.url, f"sha256 {str(d.old_sha256)[:12]} -> {str(d.new_sha256)[:12]}; {why}")
+        elif d.kind in ("added", "removed", "recovered"):
+            what = {"added": "document added", "removed": "document no longer listed",
+                    "recovered": "document readable again"}[d.kind]
+            yield Cause(TEXT, d.url, f"{what}; {why}")
+
+
+def _evidence_causes(o, n, o_ev, n_ev, old_docs, new_docs, ctx: _Context, doc_changes=()):
+    o_probe = [e for e in o_ev if _is_probe_evidence(e)]
+    n_probe = [e for e in n_ev if _is_probe_evidence(e)]
+    if o.get("method") == "probe" or n.get("method") == "probe" or o_probe or n_probe:
+        obs_o = sorted(json.dumps(e.get("observation"), sort_keys=True) for e in o_probe)
+        obs_n = sorted(json.dumps(e.get("observation"), sort_keys=True) for e in n_probe)
+        pure_probe = o.get("method") == "probe" or n.get("method") == "probe"
+        if obs_o != obs_n or (pure_probe and o.get("level") != n.get("level")):
+            hosts = sorted({str(e.get("url")) for e in o_probe + n_probe if e.get("url")})
             yield Cause(PROBE, ", ".join(hosts) or None, "probe observations changed")
+        if pure_probe:
             return
+        o_ev = [e for e in o_ev if not _is_probe_evidence(e)]
+        n_ev = [e for e in n_ev if not _is_probe_evidence(e)]
+    # Quotes of a document whose snapshot did not change, moving in or out of the (truncated)
+    # evidence list: not a cause of their own unless nothing else can explain them.
+    moved: list[tuple[str, list, list]] = []
+    own: list[Cause] = []
     urls = sorted({str(e.get("url")) for e in o_ev + n_ev if e.get("url") is not None})
     for url in urls:
         od, nd = old_docs.get(url) or {}, new_docs.get(url) or {}
@@ -296,19 +333,39 @@ def _evidence_causes(o, n, o_ev, n_ev, old_docs, new_docs, ctx: _Context):
         if sorted(map(_ev_key, oe)) == sorted(map(_ev_key, ne)):
             continue
         if nd and _failed(nd) and not (od and _failed(od)):
-            yield Cause(STALE, url, f"fetch failed: {nd.get('error') or nd.get('status')}",
-                        _quote_diff(oe, ne))
-        elif od.get("sha256") and nd.get("sha256") and od.get("sha256") == nd.get("sha256"):
-            # Same bytes: the difference is in how they were read (rubric signals or the tool).
+            own.append(Cause(STALE, url, f"fetch failed: {nd.get('error') or nd.get('status')}",
+                             _quote_diff(oe, ne)))
+        elif (od.get("sha256") and nd.get("sha256") and od.get("sha256") == nd.get("sha256")
+              and _failed(od) == _failed(nd)):
+            # Same bytes: the difference is in how they were read (rubric signals or the tool),
+            # or other documents' quotes pushed these in or out of the list.
             if ctx.rubric_changed:
-                yield Cause(RUBRIC, url, "same snapshot sha256, rubric signals changed", _quote_diff(oe, ne))
-            if ctx.tool_changed or not ctx.rubric_changed:
-                yield Cause(EXTRACTION, url, "same snapshot sha256, different evidence" +
-                            (" (tool version changed)" if ctx.tool_changed else ""), _quote_diff(oe, ne))
+                own.append(Cause(RUBRIC, url, "same snapshot sha256, rubric signals changed", _quote_diff(oe, ne)))
+            if ctx.tool_changed:
+                own.append(Cause(EXTRACTION, url, "same snapshot sha256, different evidence (tool version changed)",
+                                 _quote_diff(oe, ne)))
+            if not ctx.rubric_changed and not ctx.tool_changed:
+                moved.append((url, oe, ne))
         else:
             what = ("document added" if not od else "document no longer listed" if not nd
+                    else "document readable again (same snapshot)" if od.get("sha256") == nd.get("sha256")
                     else f"sha256 {str(od.get('sha256'))[:12]} -> {str(nd.get('sha256'))[:12]}")
-            yield Cause(TEXT, url, what, _quote_diff(oe, ne))
+            own.append(Cause(TEXT, url, what, _quote_diff(oe, ne)))
+    yield from own
+    if not moved:
+        return
+    explained = any(c.kind in (TEXT, STALE) for c in own)
+    if not explained:
+        # the document that changed may have no quote of its own in the list: name it anyway
+        others = list(_document_causes(doc_changes, "quotes of other documents moved in or out of the "
+                                                    "evidence list"))
+        yield from others
+        explained = bool(others)
+    if not explained:
+        # same snapshots for all the company's documents, same rubric, same tool version:
+        # only the way the tool read them can explain it
+        for url, oe, ne in moved:
+            yield Cause(EXTRACTION, url, "same snapshot sha256, different evidence", _quote_diff(oe, ne))
 
 
 def _quote_diff(oe: list[dict], ne: list[dict], limit: int = 12) -> tuple[str, ...]:

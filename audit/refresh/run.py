@@ -29,8 +29,9 @@ from audit.rubric.model import Rubric
 class Stages:
     """What a run needs from the rest of the tool."""
 
-    fetch: Callable[[list[str]], None]
-    probe: Callable[[list[str]], None]
+    #: None skips the stage (--offline: score only what is archived)
+    fetch: Callable[[list[str]], None] | None
+    probe: Callable[[list[str]], None] | None
     score: Callable[[list[str]], list[Scorecard]]
     #: write the site and data files: (out_dir, cards, rubric, history, extra)
     report: Callable[[Path, list[Scorecard], Rubric, list, dict], None]
@@ -140,10 +141,16 @@ def run(slugs: list[str], rubric: Rubric, stages: Stages, opts: RunOptions,
         echo: Callable[[str], None]) -> RunResult:
     """fetch + probe + score + publish for SLUGS (already shard-selected)."""
     previous = previous_document(opts.previous_dir or opts.out_dir, slugs)
-    echo(f"audit: run: fetching {len(slugs)} companies")
-    stages.fetch(slugs)
-    echo("audit: run: probing")
-    stages.probe(slugs)
+    if stages.fetch is None:
+        echo("audit: run: offline: not fetching; scoring the archived snapshots")
+    else:
+        echo(f"audit: run: fetching {len(slugs)} companies")
+        stages.fetch(slugs)
+    if stages.probe is None:
+        echo("audit: run: offline: not probing; using the archived probe results")
+    else:
+        echo("audit: run: probing")
+        stages.probe(slugs)
     echo("audit: run: scoring")
     cards = stages.score(slugs)
     return publish(cards, rubric, opts, previous, stages.report, echo)
