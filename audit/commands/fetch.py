@@ -8,7 +8,8 @@ from collections import Counter
 import click
 
 from audit.archive.store import Archive
-from audit.commands.options import ca_bundle_from_env, network_options, user_agent_option, workspace_option
+from audit.commands.options import (ca_bundle_from_env, delay_option, ignore_robots_option, network_options,
+                                   user_agent_option, workspace_option)
 from audit.declarations.load import load_declarations
 from audit.errors import InputError, NoEvidenceError
 from audit.fetch.polite import FetchPolicy, PoliteFetcher
@@ -36,9 +37,8 @@ def policy_for(ws: Workspace, *, allow_private: bool, ca_bundle, delay, ignore_r
 @click.argument("slugs", nargs=-1, metavar="[SLUG...]")
 @workspace_option
 @network_options
-@click.option("--delay", type=click.FloatRange(min=0), default=None,
-              help="Seconds between two requests to the same host (default: audit.toml, else 1).")
-@click.option("--ignore-robots", is_flag=True, default=False, help="Fetch even where robots.txt disallows it (logged).")
+@delay_option
+@ignore_robots_option
 @user_agent_option
 def fetch(slugs, workspace, allow_private_network, ca_bundle, delay, ignore_robots, user_agent):
     """Fetch the declared documents (url =) into the archive; print a summary per company."""
