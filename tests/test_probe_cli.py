@@ -103,3 +103,18 @@ def test_output_says_when_local_openssl_cannot_offer_an_old_version(run_cli, tmp
     versions = {v["version"]: v["outcome"] for v in record["hosts"][0]["tls"]["versions"]}
     assert versions["TLSv1"] == "untestable"
     assert "TLSv1 not tested" in record["outcomes"]["transport-security"]["note"]
+
+
+def test_probe_sends_the_user_agent_it_is_given(run_cli, tmp_path, good_cert, ca_bundle):
+    browser = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    conf: dict = {"hsts": []}  # not empty: serve() keeps this very dict and records user agents in it
+    with serve(conf, server_context(good_cert)) as port:
+        ws = workspace(tmp_path, [f"{HOST}:{port}"])
+        r = run_cli("probe", "--workspace", ws, "--allow-private-network", "--ca-bundle", ca_bundle,
+                    "--http-port", str(closed_port()), "--user-agent", browser)
+        assert r.code == 0, r
+        assert conf["user_agents"] and set(conf["user_agents"]) == {browser}
+        conf["user_agents"].clear()
+        assert run_cli("probe", "--workspace", ws, "--allow-private-network", "--ca-bundle", ca_bundle,
+                       "--http-port", str(closed_port())).code == 0
+    assert all(ua.startswith("encryption-audit/") for ua in conf["user_agents"])

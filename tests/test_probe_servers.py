@@ -26,6 +26,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         conf = self.server.conf
+        conf.setdefault("user_agents", []).append(self.headers.get("User-Agent"))
         if self.path == "/.well-known/security.txt":
             body = conf.get("security_txt")
             if body is None:

@@ -7,7 +7,8 @@ import os
 
 import click
 
-from audit.commands.options import ca_bundle_from_env, network_options, workspace_option
+from audit.commands.options import (ca_bundle_from_env, checked_user_agent, network_options, user_agent_option,
+                                   workspace_option)
 from audit.declarations.load import load_declarations
 from audit.errors import InputError, NoEvidenceError
 from audit.probe import levels
@@ -39,7 +40,8 @@ def _check_bundle(path: str | None) -> None:
               help="Port of plain HTTP for the redirect check (for staging servers).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format (data on stdout).")
-def probe(slugs, workspace, allow_private_network, ca_bundle, timeout, http_port, fmt):
+@user_agent_option
+def probe(slugs, workspace, allow_private_network, ca_bundle, timeout, http_port, fmt, user_agent):
     """Probe TLS, certificate, HTTPS redirect/HSTS and security.txt of each declared host.
 
     Each run is stored in archive/probes/SLUG.jsonl and used by `audit score`. Loopback and
@@ -51,6 +53,7 @@ def probe(slugs, workspace, allow_private_network, ca_bundle, timeout, http_port
     if not decls and not problems:
         raise InputError(f"no company declarations in {ws.companies_dir}")
     bundle = ca_bundle_from_env(ca_bundle)
+    user_agent = checked_user_agent(user_agent)
     _check_bundle(bundle)
     for d in decls:
         if not d.hosts:
@@ -65,6 +68,7 @@ def probe(slugs, workspace, allow_private_network, ca_bundle, timeout, http_port
         workers=max(1, int(ws.setting("workers"))), progress=progress,
         timeout=float(timeout if timeout is not None else ws.setting("timeout")), ca_bundle=bundle,
         allow_private=allow_private_network or bool(ws.setting("allow_private_network")), http_port=http_port,
+        user_agent=user_agent,
     )
     if fmt == "json":
         click.echo(json.dumps({"schema": SCHEMA, "runs": [_run_json(r) for r in runs]},

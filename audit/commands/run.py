@@ -129,7 +129,7 @@ def run(slugs, fail_under, fail_on_drop, shard, merge_dirs, out_dir, sign_key, s
     stages = Stages(
         fetch=None if offline else _command_stage(
             "fetch", ws_args + net + fetch_args(delay, ignore_robots, user_agent), problems),
-        probe=None if offline else _command_stage("probe", ws_args + net, problems),
+        probe=None if offline else _command_stage("probe", ws_args + net + user_agent_args(user_agent), problems),
         score=lambda s: redact_internal(_score(ws, rubric, s, problems)),  # internal quotes never published
         report=report,
     )
@@ -145,11 +145,15 @@ def network_args(allow_private_network: bool, ca_bundle: str | None) -> list[str
         ["--ca-bundle", str(ca_bundle)] if ca_bundle else [])
 
 
+def user_agent_args(user_agent: str | None) -> list[str]:
+    return [f"--user-agent={user_agent}"] if user_agent is not None else []  # may start with "-"
+
+
 def fetch_args(delay: float | None, ignore_robots: bool, user_agent: str | None) -> list[str]:
     """The politeness options a run hands on to `audit fetch` (unset ones: its own defaults)."""
     return ((["--delay", repr(float(delay))] if delay is not None else [])
             + (["--ignore-robots"] if ignore_robots else [])
-            + ([f"--user-agent={user_agent}"] if user_agent is not None else []))  # may start with "-"
+            + user_agent_args(user_agent))
 
 
 def _select(ws, slugs: list[str], part) -> list[str]:

@@ -41,7 +41,7 @@ def _unprobed(spec: str, target: Target | None, reason: str) -> HostProbe:
 
 
 def probe_host(spec: str, *, timeout: float = 10.0, ca_bundle: str | None = None,
-               allow_private: bool = False, http_port: int = 80) -> HostProbe:
+               allow_private: bool = False, http_port: int = 80, user_agent: str | None = None) -> HostProbe:
     """All probes of one host. A host that is refused or unreachable gets every probe "not run"."""
     try:
         target = resolve(spec, allow_private)
@@ -53,8 +53,8 @@ def probe_host(spec: str, *, timeout: float = 10.0, ca_bundle: str | None = None
         return HostProbe(spec, target, tls_result, certificate.not_run(reason),
                          http.https_not_run(reason), http.security_txt_not_run(reason), reason)
     cert = certificate.probe_certificate(target, tls_result.leaf_der, ca_bundle, timeout)
-    https = http.probe_https(target, timeout, http_port)
-    sectxt = http.probe_security_txt(target, timeout)
+    https = http.probe_https(target, timeout, http_port, user_agent)
+    sectxt = http.probe_security_txt(target, timeout, user_agent)
     return HostProbe(spec, target, tls_result, cert, https, sectxt)
 
 

@@ -38,7 +38,7 @@ def _host_header(target: Target, port: int, default_port: int) -> str:
     return name if port == default_port else f"{name}:{port}"
 
 
-def get(target: Target, path: str, timeout: float, tls: bool, port: int) -> Response:
+def get(target: Target, path: str, timeout: float, tls: bool, port: int, user_agent: str | None = None) -> Response:
     """One GET without following redirects; raises OSError / ssl.SSLError / HTTPException."""
     sock = connect(target, port, timeout)
     try:
@@ -48,7 +48,7 @@ def get(target: Target, path: str, timeout: float, tls: bool, port: int) -> Resp
             ctx.verify_mode = ssl.CERT_NONE  # validity is the certificate probe's job
             sock = ctx.wrap_socket(sock, server_hostname=None if is_ip(target.host) else target.host)
         host = _host_header(target, port, 443 if tls else 80)
-        sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\n"
+        sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {user_agent or USER_AGENT}\r\n"
                       "Accept: */*\r\nConnection: close\r\n\r\n").encode("ascii"))
         resp = http.client.HTTPResponse(sock)
         resp.begin()
@@ -132,14 +132,14 @@ def same_host_https(location: str, target: Target) -> bool:
         and port == target.port
 
 
-def probe_https(target: Target, timeout: float, http_port: int = 80) -> HttpsResult:
+def probe_https(target: Target, timeout: float, http_port: int = 80, user_agent: str | None = None) -> HttpsResult:
     try:
-        first = get(target, "/", timeout, tls=True, port=target.port)
+        first = get(target, "/", timeout, tls=True, port=target.port, user_agent=user_agent)
     except (OSError, http.client.HTTPException) as e:
         return HttpsResult(ERROR, f"HTTPS request failed: {first_line(e)}")
     hsts = parse_hsts(first.get_all("Strict-Transport-Security"))
     try:
-        plain = get(target, "/", timeout, tls=False, port=http_port)
+        plain = get(target, "/", timeout, tls=False, port=http_port, user_agent=user_agent)
     except ConnectionRefusedError:
         return HttpsResult(COMPLETED, None, None, True, None, False, first.status, hsts)
     except (OSError, http.client.HTTPException) as e:
@@ -217,9 +217,9 @@ def parse_security_txt(text: str, now: datetime | None = None) -> tuple[tuple[st
     return tuple(contacts), expires[0], when > now, tuple(problems)
 
 
-def probe_security_txt(target: Target, timeout: float) -> SecurityTxtResult:
+def probe_security_txt(target: Target, timeout: float, user_agent: str | None = None) -> SecurityTxtResult:
     try:
-        resp = get(target, SECURITY_TXT_PATH, timeout, tls=True, port=target.port)
+        resp = get(target, SECURITY_TXT_PATH, timeout, tls=True, port=target.port, user_agent=user_agent)
     except (OSError, http.client.HTTPException) as e:
         return SecurityTxtResult(ERROR, f"fetching {SECURITY_TXT_PATH} failed: {first_line(e)}")
     ctype = (resp.get_all("Content-Type") or [""])[0].lower()
