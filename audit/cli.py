@@ -42,8 +42,10 @@ COMMANDS = {
 @click.version_option(__version__, prog_name="encryption-audit")
 @click.option("--offline", is_flag=True, default=False,
               help="No network at all (also AUDIT_OFFLINE=1): score only what is archived; any request fails.")
+@click.option("--workspace", default=None, metavar="DIR", type=click.Path(file_okay=False),
+              help="Workspace folder for the command that follows (it may also be given after the command).")
 @click.pass_context
-def cli(ctx: click.Context, offline: bool) -> None:
+def cli(ctx: click.Context, offline: bool, workspace: str | None) -> None:
     """Score companies' law-enforcement and encryption policies, with evidence for every level."""
     from audit.offline import no_network, offline_requested
 

@@ -211,3 +211,17 @@ def test_local_path_must_stay_inside_workspace(tmp_path, run_cli):
     assert r.code == 2
     assert "evil.toml:5: [documents[0].path] must be a relative path inside the workspace" in r.err
     assert "abs.toml:5: [documents[0].path]" in r.err
+
+
+def test_workspace_may_be_given_before_the_command(run_cli, tmp_path):
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    before = run_cli("--workspace", str(examples), "score", "--format", "json", cwd=tmp_path)
+    after = run_cli("score", "--workspace", str(examples), "--format", "json", cwd=tmp_path)
+    assert before.code == 0, before
+    assert before.out == after.out
+    # the flag after the command wins over the one before it, and both over $AUDIT_WORKSPACE
+    r = run_cli("--workspace", str(tmp_path / "nope"), "score", "--workspace", str(examples), "--format", "json",
+                env={"AUDIT_WORKSPACE": str(tmp_path / "nope2")})
+    assert r.code == 0 and r.out == after.out, r
+    r = run_cli("--workspace", str(examples), "score", "--format", "json", env={"AUDIT_WORKSPACE": str(tmp_path / "nope")})
+    assert r.code == 0 and r.out == after.out, r

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from audit.commands.options import workspace_option
+
 
 @click.group()
 def company():
@@ -18,8 +20,7 @@ def company():
 @click.option("--host", "hosts", multiple=True, help="A host to probe for transport security; repeatable.")
 @click.option("--website", default=None, help="The company's main site (https://...).")
 @click.option("--force", is_flag=True, help="Overwrite an existing declaration.")
-@click.option("--workspace", "workspace", default=None, envvar="AUDIT_WORKSPACE", metavar="DIR",
-              type=click.Path(file_okay=False), help="Workspace folder (default: $AUDIT_WORKSPACE, else the current folder).")
+@workspace_option
 def add(slug, name, docs, hosts, website, force, workspace):
     """Write companies/SLUG.toml from flags (validated before it is written)."""
     from audit.commands.company_add import add_company

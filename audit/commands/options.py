@@ -23,9 +23,22 @@ ca_bundle_option = click.option(
     help="CA bundle for TLS verification (also SSL_CERT_FILE / REQUESTS_CA_BUNDLE).",
 )
 
+def _workspace_from_main(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`audit --workspace DIR score` works like `audit score --workspace DIR`: an explicit flag
+    after the command wins, then one before it, then $AUDIT_WORKSPACE."""
+    source = ctx.get_parameter_source(param.name)
+    given_before = ctx.find_root().params.get("workspace")
+    if given_before is not None and source in (click.core.ParameterSource.DEFAULT,
+                                               click.core.ParameterSource.ENVIRONMENT):
+        return given_before
+    return value
+
+
+WORKSPACE_HELP = "Workspace folder (default: $AUDIT_WORKSPACE, else the current folder)."
+
 workspace_option = click.option(
     "--workspace", "workspace", default=None, envvar="AUDIT_WORKSPACE", metavar="DIR",
-    type=click.Path(file_okay=False), help="Workspace folder (default: $AUDIT_WORKSPACE, else the current folder).",
+    type=click.Path(file_okay=False), callback=_workspace_from_main, help=WORKSPACE_HELP,
 )
 
 user_agent_option = click.option(
