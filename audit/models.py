@@ -53,22 +53,26 @@ class DocumentRef:
 
     type: str
     url: str
-    sha256: str
-    fetched_at: str
+    sha256: str | None  # None (JSON null) when no bytes were ever obtained
+    fetched_at: str | None  # None (JSON null) when never fetched
     status: str = "ok"  # ok | stale | failed
     error: str | None = None
     title: str | None = None
     public: bool = True
+    type_guessed: bool = False  # `type` was guessed from the content (`audit check` without --type)
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "type": self.type,
             "url": self.url,
-            "sha256": self.sha256,
-            "fetched_at": self.fetched_at,
+            "sha256": self.sha256 or None,
+            "fetched_at": self.fetched_at or None,
             "status": self.status,
             "error": self.error,
         }
+        if self.type_guessed:
+            out["type_guessed"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,10 @@ class Scorecard:
     criteria: tuple[CriterionResult, ...]
     documents: tuple[DocumentRef, ...]
     grade_cap: str | None = None
-    guessed_types: tuple[tuple[str, str], ...] = field(default=())
+    guessed_types: tuple[tuple[str, str], ...] = field(default=())  # (url, type); see DocumentRef.type_guessed
+    #: Why the company could not be evaluated (no usable document); score and grade are then None.
+    #: Generic on purpose (no file names): the failed documents carry the details.
+    not_evaluated_reason: str | None = None
 
     def criterion(self, cid: str) -> CriterionResult:
         for c in self.criteria:
@@ -221,4 +228,6 @@ class Scorecard:
         }
         if self.grade_cap:
             out["grade_cap"] = self.grade_cap
+        if self.not_evaluated_reason:
+            out["not_evaluated_reason"] = self.not_evaluated_reason
         return out

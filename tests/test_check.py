@@ -160,14 +160,91 @@ def test_check_url_private_address_refused_by_default(run_cli, server):
     assert r.code == 2 and "non-public address" in r.err
 
 
-def test_check_url_http_error(run_cli, server):
-    r = run_cli("check", f"{server}/missing", "--rubric", MINI, "--allow-private-network")
-    assert r.code == 2 and "HTTP 404" in r.err
+def test_check_url_http_error_is_exit_3(run_cli, server):
+    r = run_cli("check", f"{server}/missing", "--rubric", MINI, "--allow-private-network", "--format", "json")
+    assert r.code == 3, r
+    assert "HTTP 404" in r.err and "could not evaluate: every document failed to fetch or parse" in r.err
+    (company,) = json.loads(r.out)["companies"]
+    (doc,) = company["documents"]
+    assert doc == {"type": "other", "url": f"{server}/missing", "sha256": None, "fetched_at": None,
+                   "status": "failed", "error": "HTTP 404"}
+    assert company["score"] is None and company["grade"] is None
+    assert {c["level"] for c in company["criteria"] if c["method"] == "text"} == {"not-evaluated"}
 
 
-def test_all_urls_failing_is_exit_3(run_cli, server):
-    r = run_cli("check", f"{server}/missing", f"{server}/gone", "--rubric", MINI, "--allow-private-network")
-    assert r.code == 3 and "every input failed" in r.err
+@pytest.fixture
+def refused_url():
+    """A port where nothing listens: bound (so no one else takes it) but not listening -> refused."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}/le"
+    sock.close()
+
+
+def test_check_connection_refused_is_exit_3(run_cli, refused_url):
+    r = run_cli("check", refused_url, "--rubric", MINI, "--allow-private-network")
+    assert r.code == 3, r
+    assert "connection failed" in r.err and "could not evaluate" in r.err and "Traceback" not in r.err
+    assert "could not be evaluated" in r.out
+
+
+def test_all_urls_failing_is_exit_3(run_cli, server, refused_url):
+    r = run_cli("check", f"{server}/missing", refused_url, "--rubric", MINI, "--allow-private-network",
+                "--format", "json")
+    assert r.code == 3 and "could not evaluate: every document failed to fetch or parse" in r.err
+    docs = json.loads(r.out)["companies"][0]["documents"]
+    assert [d["status"] for d in docs] == ["failed", "failed"]
+
+
+def test_private_address_refused_is_invalid_input_even_with_other_inputs(run_cli, server, policy):
+    # a policy refusal is the user's to lift (--allow-private-network), not a document failure
+    r = run_cli("check", policy, f"{server}/le", "--rubric", MINI)
+    assert r.code == 2 and "non-public address" in r.err and "--allow-private-network" in r.err
+
+
+def test_file_plus_failing_url_lists_the_failure(run_cli, server, policy):
+    r = run_cli("check", policy, f"{server}/missing", "--rubric", MINI, "--allow-private-network",
+                "--format", "json", "--type", "law-enforcement-guidelines")
+    assert r.code == 0, r
+    assert "HTTP 404" in r.err
+    (company,) = json.loads(r.out)["companies"]
+    docs = {d["url"]: d for d in company["documents"]}
+    failed = docs[f"{server}/missing"]
+    assert failed["status"] == "failed" and failed["error"] == "HTTP 404"
+    assert failed["sha256"] is None and failed["fetched_at"] is None
+    assert failed["type"] == "law-enforcement-guidelines"
+    assert docs[str(policy)]["status"] == "ok"
+    alone = json.loads(run_cli("check", policy, "--rubric", MINI, "--format", "json",
+                               "--type", "law-enforcement-guidelines").out)["companies"][0]
+    assert company["score"] == alone["score"] and company["criteria"] == alone["criteria"]  # from the rest
+
+
+@pytest.mark.parametrize("url", ["ftp://x/y", "file:///etc/hosts", "gopher://example.com/1"])
+def test_unsupported_scheme_is_exit_2(run_cli, url):
+    r = run_cli("check", url, "--rubric", MINI)
+    assert r.code == 2, r
+    assert "unsupported URL scheme" in r.err and "no such file" not in r.err
+
+
+def test_upper_case_http_scheme_is_fetched(run_cli, server):
+    url = server.replace("http://", "HTTP://") + "/le"
+    r = run_cli("check", url, "--rubric", MINI, "--allow-private-network")
+    assert r.code == 0, r
+
+
+def test_guessed_type_is_in_json_and_markdown(run_cli, policy):
+    r = run_cli("check", policy, "--rubric", MINI, "--format", "json")
+    assert r.code == 0, r
+    (doc,) = json.loads(r.out)["companies"][0]["documents"]
+    assert doc["type"] == "law-enforcement-guidelines" and doc["type_guessed"] is True
+    given = run_cli("check", policy, "--rubric", MINI, "--format", "json", "--type", "law-enforcement-guidelines")
+    assert "type_guessed" not in json.loads(given.out)["companies"][0]["documents"][0]
+    md = run_cli("check", policy, "--rubric", MINI, "--format", "markdown")
+    assert f"- law-enforcement-guidelines (type guessed): {policy}".replace("_", "\\_") in md.out
+    md_given = run_cli("check", policy, "--rubric", MINI, "--format", "markdown", "--type", "law-enforcement-guidelines")
+    assert "(type guessed)" not in md_given.out
 
 
 def test_rubric_commands(run_cli):

@@ -56,3 +56,24 @@ def test_schema_rejects_what_spec_forbids(validator):
     assert validator.is_valid(bad)
     del bad["companies"][0]["coverage"]
     assert not validator.is_valid(bad)
+
+
+def test_failed_documents_and_unevaluated_companies_validate(run_cli, tmp_path, validator):
+    """A company whose only document failed: null score/grade/sha256/fetched_at, still valid."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # bound, not listening: connection refused
+    try:
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/policy"
+        res = run_cli("check", url, "--format", "json", "--rubric", RUBRIC, "--allow-private-network")
+    finally:
+        sock.close()
+    assert res.code == 3, res
+    data = json.loads(res.out)
+    validator.validate(data)
+    company = data["companies"][0]
+    assert company["score"] is None and company["not_evaluated_reason"]
+    assert company["documents"][0]["sha256"] is None and company["documents"][0]["fetched_at"] is None
+    company["documents"][0]["type_guessed"] = "yes"
+    assert not validator.is_valid(data)

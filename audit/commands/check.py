@@ -1,4 +1,12 @@
-"""`audit check`: score documents directly, without a workspace (a worker's quick look)."""
+"""`audit check`: score documents directly, without a workspace (a worker's quick look).
+
+Exit codes (SPEC.md): a local file that cannot be read or parsed is invalid input (2), and so is
+a URL the private-network policy refuses (the user can allow it with --allow-private-network).
+A URL that cannot be fetched or parsed (HTTP error, connection refused, ...) is a failed
+document: it is listed in the scorecard with `status: failed` and its error, and the scorecard is
+computed from the other inputs; when every input failed, the scorecard says it could not be
+evaluated and the exit code is 3.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +22,16 @@ from audit.commands.options import (
 )
 from audit.errors import InputError, NoEvidenceError
 from audit.extract.doctype import DOCUMENT_TYPES
+from audit.models import DocumentRef
 from audit.report.formats import render
 from audit.rubric.loader import load_rubric
 from audit.score.engine import score_company
-from audit.score.inputs import findings_for, load_input
+from audit.score.inputs import findings_for, is_url, load_input
+from audit.score.workspace import unevaluated_card
+
+#: What the fetcher says when the private-network policy refused an address (audit.fetch.http).
+_POLICY_REFUSAL = "--allow-private-network"
+EVERY_DOCUMENT_FAILED = "every document failed to fetch or parse"
 
 
 @click.command()
@@ -35,7 +49,7 @@ def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bund
     rubric = load_rubric(rubric_id)
     docs, failed = [], []
     network = None
-    if any(item.startswith(("http://", "https://")) for item in inputs):
+    if any(is_url(item) for item in inputs):
         from audit.fetch.http import NetworkEnv
 
         network = NetworkEnv.from_env()  # proxy settings read once for all the URLs
@@ -45,24 +59,32 @@ def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bund
                                    ca_bundle=ca_bundle_from_env(ca_bundle), user_agent=user_agent,
                                    network=network))
         except InputError as e:
-            if len(inputs) == 1 or not item.startswith(("http://", "https://")):
-                raise
+            if not is_url(item) or _POLICY_REFUSAL in str(e):
+                raise  # an unreadable file or a refused address: invalid input (2)
             click.echo(f"audit: warning: {e}", err=True)
-            failed.append(str(e))
-    if not docs:
-        raise NoEvidenceError("no usable document: every input failed")
+            failed.append(DocumentRef(doc_type or "other", item, None, None, "failed", _error(item, e)))
     for d in docs:
         if d.guessed:
             click.echo(f"audit: {d.ref.url}: type guessed as {d.ref.type} (use --type to set it)", err=True)
         for w in d.extracted.warnings:
             click.echo(f"audit: warning: {d.ref.url}: {w}", err=True)
-    card = score_company(rubric, _slug(name), name, [findings_for(rubric, d) for d in docs])
+    card = score_company(rubric, _slug(name), name, [findings_for(rubric, d) for d in docs], failed)
+    if not docs:
+        card = unevaluated_card(card, rubric, EVERY_DOCUMENT_FAILED)
     guessed = tuple((d.ref.url, d.ref.type) for d in docs if d.guessed)
     if guessed:
         from dataclasses import replace
 
         card = replace(card, guessed_types=guessed)
     click.echo(render(fmt, [card], rubric), nl=False)
+    if not docs:
+        raise NoEvidenceError(f"could not evaluate: {EVERY_DOCUMENT_FAILED}")
+
+
+def _error(item: str, e: Exception) -> str:
+    """The fetch error without the URL in front (the document entry names it already)."""
+    msg = str(e)
+    return msg[len(item) + 2:] if msg.startswith(item + ": ") else msg
 
 
 def _slug(name: str) -> str:

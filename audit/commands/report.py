@@ -33,18 +33,20 @@ def report(slugs, out_dir, rubric_id, workspace, sign_key, publish_internal):
     signer = load_signer(None if sign_key == "env" else sign_key) if sign_key else None
     rubric = open_rubric(ws, rubric_id)
     result = score_or_fail(ws, rubric, slugs)
-    if not result.cards:
-        raise NoEvidenceError("nothing could be evaluated: no usable document and no probe results "
-                              "(run `audit fetch` first?)")
+    if not result.cards:  # nothing to publish: the site already there is left as it is
+        raise NoEvidenceError("nothing could be evaluated: every document failed to fetch or parse and there are "
+                              "no probe results (run `audit fetch` first?)")
     out = Path(out_dir) if out_dir else ws.reports_dir
     from audit.demands.redact import redact_internal
 
-    cards = result.cards if publish_internal else redact_internal(result.cards)
+    # companies that could not be evaluated are published too ("could not be evaluated" and why)
+    cards = result.all_cards if publish_internal else redact_internal(result.all_cards)
     written = write_report(out, cards, rubric, history_for_site(out), signer.site_extra() if signer else None)
     if signer:
         click.echo(f"audit: signed {out / 'scorecards.json'} ({signer.fingerprint})", err=True)
         signer.sign_reports(out)
-    click.echo(f"audit: wrote {len(written)} files for {len(result.cards)} companies to {out}", err=True)
+    click.echo(f"audit: wrote {len(written)} files for {len(cards)} companies to {out}"
+               + (f" ({len(result.unevaluated)} could not be evaluated)" if result.unevaluated else ""), err=True)
     click.echo(str(out / "index.html"))
     if result.problems:
         raise InputError(f"{len(result.problems)} problem(s) in declarations or reviews; the other companies were published")

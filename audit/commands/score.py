@@ -32,11 +32,12 @@ def score(slugs, fmt, rubric_id, workspace):
     ws = Workspace.open(workspace)
     rubric = open_rubric(ws, rubric_id)
     result = score_or_fail(ws, rubric, slugs)
-    if result.cards:
-        click.echo(render(fmt, result.cards, rubric), nl=False)
+    cards = result.all_cards  # companies that could not be evaluated are listed too, with why
+    if cards:
+        click.echo(render(fmt, cards, rubric), nl=False)
     if result.problems:
         raise InputError(f"{len(result.problems)} problem(s) in declarations or reviews"
                          + ("; the other companies were scored" if result.cards else ""))
     if not result.cards:
-        raise NoEvidenceError("nothing could be evaluated: no usable document and no probe results "
-                              "(run `audit fetch` first?)")
+        raise NoEvidenceError("nothing could be evaluated: every document failed to fetch or parse and there are "
+                              "no probe results (run `audit fetch` first?)")

@@ -2,6 +2,10 @@
 
 Cells that come from fetched pages are untrusted: a leading = + - @ is neutralised so that a
 spreadsheet never runs a quote as a formula.
+
+The last column, `evaluation`, is "evaluated", or for a company none of whose documents could be
+used "could not be evaluated: REASON (each failed document and its error)"; its score and grade
+cells are then empty and its text criteria `not-evaluated`.
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ import csv
 import io
 
 from audit.models import Scorecard
+from audit.report.formats import not_evaluated_text
 from audit.rubric.model import Rubric
 
 COLUMNS = ("company", "name", "score", "grade", "demand", "criterion", "title", "level", "points", "weight",
-           "reviewed", "conflicting", "evidence_count", "quote", "document", "url", "sha256", "fetched_at")
+           "reviewed", "conflicting", "evidence_count", "quote", "document", "url", "sha256", "fetched_at", "evaluation")
 
 
 def _cell(value) -> str:
@@ -32,6 +37,7 @@ def scorecards_csv(cards: list[Scorecard], rubric: Rubric) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(COLUMNS)
     for card in sorted(cards, key=lambda c: c.slug):
+        evaluation = not_evaluated_text(card) or "evaluated"
         for r in card.criteria:
             e = r.evidence[0] if r.evidence else None
             try:
@@ -42,5 +48,5 @@ def scorecards_csv(cards: list[Scorecard], rubric: Rubric) -> str:
                 card.slug, card.name, card.score, card.grade, r.demand, r.id, title, r.level.value, r.points,
                 float(r.weight), r.reviewed, r.conflicting, len(r.evidence),
                 e.quote if e else None, e.document if e else None, e.url if e else None,
-                e.sha256 if e else None, e.fetched_at if e else None)])
+                e.sha256 if e else None, e.fetched_at if e else None, evaluation)])
     return buf.getvalue()

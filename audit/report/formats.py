@@ -11,7 +11,7 @@ import os
 from datetime import datetime, timezone
 
 from audit import TOOL_NAME, __version__
-from audit.models import Level, Scorecard
+from audit.models import DocumentRef, Level, Scorecard
 from audit.rubric.model import Rubric
 
 SCHEMA_ID = "encryption-audit/scorecards/1"
@@ -78,9 +78,25 @@ def _short(s: str, n: int) -> str:
 
 
 def _score_text(card: Scorecard) -> str:
+    if card.not_evaluated_reason:
+        return f"could not be evaluated ({card.not_evaluated_reason})"
     if card.score is None:
         return "not evaluated"
     return f"grade {card.grade} ({card.score:.1f}/100)"
+
+
+def document_failure(d: DocumentRef) -> str:
+    """One failed (or stale) document and why, for the "could not be evaluated" lines."""
+    error = d.error or "failed"
+    return f"{d.type} {d.url}: {error}" if not error.startswith(d.url) else f"{d.type} {error}"
+
+
+def not_evaluated_text(card: Scorecard) -> str | None:
+    """'could not be evaluated: REASON (each failed document: its error; ...)', or None when evaluated."""
+    if not card.not_evaluated_reason:
+        return None
+    failures = [document_failure(d) for d in card.documents if d.status == "failed"]
+    return f"could not be evaluated: {card.not_evaluated_reason}" + (f" ({'; '.join(failures)})" if failures else "")
 
 
 class TextFormat(OutputFormat):
@@ -95,8 +111,8 @@ class TextFormat(OutputFormat):
             if card.grade_cap:
                 out.append(f"  note: {card.grade_cap}")
             for d in card.documents:
-                guessed = dict(card.guessed_types).get(d.url)
-                kind = f"{d.type} (guessed: {guessed})" if guessed else d.type
+                guessed = d.type_guessed or d.url in dict(card.guessed_types)
+                kind = f"{d.type} (guessed: {d.type})" if guessed else d.type
                 status = "" if d.status == "ok" else f"  [{d.status}{': ' + d.error if d.error else ''}]"
                 sha = d.sha256[:12] if d.sha256 else "-"
                 out.append(f"  document: {kind}  {d.url}  sha256:{sha}{status}")
@@ -142,8 +158,17 @@ class MarkdownFormat(OutputFormat):
     def render(self, cards: list[Scorecard], rubric: Rubric) -> str:
         out: list[str] = []
         for card in sorted(cards, key=lambda c: c.slug):
-            out.append(f"## {_md_escape(card.name)}: {_score_text(card)}")
+            out.append(f"## {_md_escape(card.name)}: "
+                       f"{'could not be evaluated' if card.not_evaluated_reason else _score_text(card)}")
             out.append("")
+            if card.not_evaluated_reason:
+                out.append(f"**Could not be evaluated:** {_md_escape(card.not_evaluated_reason)}; "
+                           "no score or grade is given. Failed documents:")
+                out.append("")
+                for d in card.documents:
+                    if d.status == "failed":
+                        out.append(f"- {_md_escape(document_failure(d))}")
+                out.append("")
             out.append(f"Rubric `{rubric.id}` {rubric.version}. "
                        f"Coverage: {card.coverage.evidenced} of {card.coverage.criteria} criteria with evidence, "
                        f"{card.coverage.no_disclosure} with no disclosure.")
@@ -173,7 +198,11 @@ class MarkdownFormat(OutputFormat):
             out.append("Documents:")
             out.append("")
             for doc in card.documents:
-                out.append(f"- {doc.type}: {_md_escape(doc.url)} (sha256 `{doc.sha256[:12]}`, {doc.fetched_at}, {doc.status})")
+                guessed = " (type guessed)" if doc.type_guessed or doc.url in dict(card.guessed_types) else ""
+                sha = f"sha256 `{doc.sha256[:12]}`" if doc.sha256 else "no snapshot"
+                status = doc.status + (f": {_md_escape(doc.error)}" if doc.error and doc.status != "ok" else "")
+                out.append(f"- {doc.type}{guessed}: {_md_escape(doc.url)} ({sha}, {doc.fetched_at or '-'}, "
+                           f"{status})")
             out.append("")
         return "\n".join(out).rstrip("\n") + "\n"
 

@@ -29,7 +29,7 @@ from audit.models import DocumentRef, Evidence, Level, Scorecard
 from audit.report.badge import badge_svg
 from audit.report.charts import demand_bars, history_chart
 from audit.report.csvout import scorecards_csv
-from audit.report.formats import MarkdownFormat, dumps, generated_at, scorecards_document
+from audit.report.formats import MarkdownFormat, document_failure, dumps, generated_at, scorecards_document
 from audit.rubric.model import Rubric
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -110,6 +110,7 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["http_url"] = http_url
     env.filters["score"] = lambda s: "–" if s is None else f"{s:.1f}"
+    env.filters["failure"] = document_failure
     env.globals.update(LEVEL_LABEL=LEVEL_LABEL, UNMET=UNMET, CSP=CSP, STYLESHEET=STYLESHEET, SCRIPT=SCRIPT)
     return env
 

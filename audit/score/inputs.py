@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,9 +26,28 @@ class LoadedDocument:
     guessed: bool
 
 
+#: `scheme://...`: what a user typed as a URL rather than a path.
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+SUPPORTED_SCHEMES = ("http", "https")
+
+
+def url_scheme(item: str) -> str | None:
+    """The (lower-case) scheme when ITEM looks like a URL (`scheme://...`), else None."""
+    m = _URL.match(item)
+    return m.group(1).lower() if m else None
+
+
+def is_url(item: str) -> bool:
+    """Whether `audit check` fetches ITEM (an http or https URL) instead of reading a file."""
+    return url_scheme(item) in SUPPORTED_SCHEMES
+
+
 def read_file(path: str) -> bytes:
     p = Path(path)
     if not p.exists():
+        scheme = url_scheme(path)
+        if scheme is not None:
+            raise InputError(f"{path}: unsupported URL scheme {scheme!r} (only http and https URLs can be fetched)")
         raise InputError(f"{path}: no such file")
     if p.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
@@ -80,7 +100,8 @@ def load_document(
         raise InputError(f"{filename or url}: {e}") from None
     guessed = doc_type is None
     dtype = doc_type or guess_type(extracted)
-    ref = DocumentRef(dtype, url, hashlib.sha256(data).hexdigest(), fetched_at, "ok", None, extracted.title or None, public)
+    ref = DocumentRef(dtype, url, hashlib.sha256(data).hexdigest(), fetched_at, "ok", None, extracted.title or None, public,
+                      type_guessed=guessed)
     return LoadedDocument(ref, extracted, guessed)
 
 
@@ -88,7 +109,7 @@ def load_input(item: str, doc_type: str | None, *, allow_private: bool = False, 
                user_agent: str | None = None, network=None) -> LoadedDocument:
     """A path or an http(s) URL, as typed by the user (`user_agent` replaces ours for URLs;
     `network` is the fetch session's proxy settings, see audit.fetch.http.NetworkEnv)."""
-    if item.startswith(("http://", "https://")):
+    if is_url(item):
         from audit.fetch.http import fetch_url
 
         res = fetch_url(item, allow_private=allow_private, ca_bundle=ca_bundle, user_agent=user_agent, network=network)

@@ -13,12 +13,18 @@ Pages that share a `group` are one document (an OTA `combine`): every page is ex
 matched on its own (so each quote names the page, offset and snapshot it came from) and their
 findings are pooled for the document; a page that cannot be used makes the combined document
 incomplete, which is reported.
+
+A company none of whose documents could be used is still a scorecard (it must not vanish from the
+published data): its documents are listed as `failed` with the error, its text criteria are
+`not-evaluated` (nothing was read, so "no disclosure" would be a claim we cannot make), and its
+score and grade are None -- see `unevaluated_card`. When it has no probe results either it is in
+`WorkspaceScores.unevaluated` (and `skipped`), apart from the companies that were evaluated.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -29,10 +35,10 @@ from audit.declarations.model import Declaration, DeclarationProblem, DeclaredDo
 from audit.declarations.reviews import load_reviews
 from audit.errors import InputError
 from audit.extract import MAX_BYTES, extract
-from audit.models import DocumentRef, Scorecard
+from audit.models import Coverage, DemandScore, DocumentRef, Level, Scorecard
 from audit.probe.store import load_outcomes
 from audit.rubric.model import Rubric
-from audit.score.engine import DocumentFindings, score_company
+from audit.score.engine import DocumentFindings, round1, score_company
 from audit.score.inputs import mtime_utc, source_date_epoch
 from audit.score.matcher import find_all
 
@@ -41,12 +47,18 @@ from audit.score.matcher import find_all
 class WorkspaceScores:
     """Scorecards plus what went wrong on the way (for the command to report)."""
 
-    cards: list[Scorecard] = field(default_factory=list)
+    cards: list[Scorecard] = field(default_factory=list)  # companies with anything evaluated
+    unevaluated: list[Scorecard] = field(default_factory=list)  # nothing usable at all (failed documents)
     problems: list[DeclarationProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # slugs with nothing to evaluate
     cache_hits: int = 0
     cache_misses: int = 0
+
+    @property
+    def all_cards(self) -> list[Scorecard]:
+        """Every company's scorecard, evaluated or not, sorted by slug (what the outputs list)."""
+        return sorted(self.cards + self.unevaluated, key=lambda c: c.slug)
 
 
 def score_workspace(ws, rubric: Rubric, slugs=None, warn: Callable[[str], None] | None = None) -> list[Scorecard]:
@@ -89,13 +101,63 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
                     f"{len(bad)} of {len(pages)} pages unusable ({', '.join(p.source for p in bad)}); "
                     "scored from the other pages")
         probes = load_outcomes(ws.archive_dir, decl.slug)
-        if not usable and not any(p.level is not None for p in probes.values()):
-            out.skipped.append(decl.slug)
-            out.warnings.append(f"{decl.slug}: nothing to evaluate (no usable document, no probe results)")
+        card = score_company(rubric, decl.slug, decl.name, usable, failed, probes, reviews, decl.not_applicable)
+        if usable:
+            out.cards.append(card)
             continue
-        out.cards.append(score_company(rubric, decl.slug, decl.name, usable, failed, probes, reviews,
-                                       decl.not_applicable))
+        reason = NO_DOCUMENT_DECLARED if not decl.documents else EVERY_DOCUMENT_FAILED
+        card = unevaluated_card(card, rubric, reason)
+        if any(p.level is not None for p in probes.values()):
+            out.cards.append(card)  # the probes were evaluated; the policies were not
+            out.warnings.append(f"{decl.slug}: policies could not be evaluated ({reason}); "
+                                "only the probe results are shown, without a score")
+        else:
+            out.unevaluated.append(card)
+            out.skipped.append(decl.slug)
+            out.warnings.append(f"{decl.slug}: could not be evaluated ({reason}; no probe results)")
     return out
+
+
+EVERY_DOCUMENT_FAILED = "every declared document failed to fetch or parse"
+NO_DOCUMENT_DECLARED = "no document declared"
+UNREAD_NOTE = "could not be evaluated: no document could be read"
+
+
+def unevaluated_card(card: Scorecard, rubric: Rubric, reason: str) -> Scorecard:
+    """`card` (scored from no usable document) without the credit or blame it did not earn.
+
+    Text criteria become `not-evaluated` (nothing was read, so "no disclosure" would be a guess);
+    probe levels, reviews and declared not-applicable criteria stay. Demand scores are recomputed
+    from what remains (a transport demand can still be measured), but the company's score and grade
+    are None: a score from the probes alone would not be comparable with the others.
+    """
+    criteria = []
+    for r in card.criteria:
+        if r.method not in ("text", "probe+text"):
+            criteria.append(r)
+            continue
+        auto = Level.NOT_EVALUATED if r.automatic_level is Level.NO_DISCLOSURE else r.automatic_level
+        if r.level is Level.NO_DISCLOSURE and not r.reviewed:
+            r = replace(r, level=Level.NOT_EVALUATED, points=None, note=UNREAD_NOTE, automatic_level=auto)
+        else:
+            r = replace(r, automatic_level=auto)
+        criteria.append(r)
+    demands = []
+    for d in card.demands:
+        scored = [r for r in criteria if r.demand == d.id and r.points is not None]
+        weight = sum(r.weight for r in scored)
+        demands.append(DemandScore(d.id, round1(sum(r.points * r.weight for r in scored) / weight) if weight else None))
+    coverage = Coverage(
+        criteria=len(criteria),
+        evidenced=sum(1 for r in criteria if r.level in (Level.MET, Level.PARTIAL, Level.NOT_MET)),
+        no_disclosure=sum(1 for r in criteria if r.level is Level.NO_DISCLOSURE),
+        not_applicable=sum(1 for r in criteria if r.level is Level.NOT_APPLICABLE),
+        not_evaluated=sum(1 for r in criteria if r.level is Level.NOT_EVALUATED),
+        reviewed=sum(1 for r in criteria if r.reviewed),
+        unreviewed=sum(1 for r in criteria if r.level is Level.UNREVIEWED),
+    )
+    return replace(card, score=None, grade=None, grade_cap=None, coverage=coverage, demands=tuple(demands),
+                   criteria=tuple(criteria), not_evaluated_reason=reason)
 
 
 def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: DeclaredDocument, out: WorkspaceScores):
@@ -105,8 +167,7 @@ def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: Decl
     state = archive.state(decl.slug, doc.key)
     if state.good is None:
         err = state.last.error if state.last and state.last.error else "never fetched (run `audit fetch`)"
-        when = state.last.time if state.last else ""
-        return DocumentRef(doc.type, doc.url, "", when, "failed", err), None, ()
+        return DocumentRef(doc.type, doc.url, None, None, "failed", err), None, ()
     good = state.good
     data = archive.get(good.sha256)
     if data is None:
@@ -134,9 +195,9 @@ def _local(ws, rubric, decl: Declaration, doc: DeclaredDocument, out, archive: A
             raise InputError(f"file too large (the limit is {MAX_BYTES:,} bytes)")
         data = path.read_bytes()
     except OSError as e:
-        return DocumentRef(doc.type, shown, "", "", "failed", f"cannot read: {e.strerror or e}", None, False), None, ()
+        return DocumentRef(doc.type, shown, None, None, "failed", f"cannot read: {e.strerror or e}", None, False), None, ()
     except InputError as e:
-        return DocumentRef(doc.type, shown, "", "", "failed", str(e), None, False), None, ()
+        return DocumentRef(doc.type, shown, None, None, "failed", str(e), None, False), None, ()
     sha = hashlib.sha256(data).hexdigest()
     when = _local_time(archive, decl, doc, shown, sha, len(data), path)
     try:
