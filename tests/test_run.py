@@ -486,3 +486,30 @@ def test_run_hands_its_options_to_fetch_and_probe():
     assert network_args(False, None) == []
     assert fetch_args(0.5, True, "-UA/1") == ["--delay", "0.5", "--ignore-robots", "--user-agent=-UA/1"]
     assert fetch_args(None, False, None) == []
+
+
+def test_run_publishes_a_company_that_could_not_be_evaluated(tmp_path, site, run_cli):
+    ws = _workspace(tmp_path, site)
+    (ws / "companies" / "gone.toml").write_text(
+        f'name = "Gone"\n\n[[documents]]\ntype = "privacy-policy"\nurl = "{site.base}/gone/missing"\n')
+    rub = _rubric_copy(tmp_path, "0.1")
+    env = {"SOURCE_DATE_EPOCH": "1793232000"}
+    r = run_cli("run", "--workspace", ws, "--rubric", rub, "--allow-private-network", env=env)
+    assert r.code == 0, r
+    published = json.loads((ws / "reports" / "scorecards.json").read_text())["companies"]
+    gone = next(c for c in published if c["slug"] == "gone")
+    assert gone["score"] is None and gone["grade"] is None and gone["not_evaluated_reason"]
+    assert gone["documents"][0]["status"] == "failed" and gone["documents"][0]["sha256"] is None
+    # a shard holding it and the merge keep it as it is
+    dirs = []
+    for i in (1, 2):
+        out = tmp_path / f"shard{i}"
+        assert run_cli("run", "--workspace", ws, "--rubric", rub, "--shard", f"{i}/2", "--out", out,
+                       "--allow-private-network", env=env).code == 0
+        dirs.append(out)
+    merged = tmp_path / "merged"
+    r = run_cli("run", "--workspace", ws, "--rubric", rub, "--out", merged, "--merge", *dirs, env=env)
+    assert r.code == 0, r
+    again = next(c for c in json.loads((merged / "scorecards.json").read_text())["companies"] if c["slug"] == "gone")
+    assert again["not_evaluated_reason"] == gone["not_evaluated_reason"]
+    assert again["documents"] == gone["documents"]

@@ -185,4 +185,4 @@ def _score(ws, rubric, slugs, problems: list[str]):
         raise InputError(f"{len(result.problems)} problem(s) in the workspace declarations")
     if not result.cards:
         raise NoEvidenceError("nothing could be evaluated: every document failed to fetch or parse")
-    return result.cards
+    return result.all_cards  # companies that could not be evaluated are published as such, not dropped

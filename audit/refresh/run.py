@@ -102,7 +102,7 @@ def publish(cards: list[Scorecard], rubric: Rubric, opts: RunOptions, previous: 
         atomic_write(opts.failures_file, failures_markdown(failures))
     gates = tuple(gate_failures(doc["companies"], diff, opts.threshold, opts.fail_on_drop))
     result = RunResult(doc, diff, gates, tuple(failures))
-    if doc["companies"] and all(c.get("score") is None for c in doc["companies"]):
+    if doc["companies"] and not any(_evaluated(c) for c in doc["companies"]):
         raise NoEvidenceError("nothing could be evaluated: no company has usable evidence")
     if not doc["companies"]:
         raise NoEvidenceError("no company to evaluate")
@@ -170,3 +170,14 @@ def merge(dirs: list[str], rubric: Rubric, report: Callable, opts: RunOptions,
     previous = previous_document(opts.previous_dir or opts.out_dir, None)
     echo(f"audit: merge: {len(dirs)} shard results, {len(cards)} companies")
     return publish(cards, rubric, opts, previous, report, echo)
+
+
+#: Levels that say something was measured or read (not-evaluated / unreviewed / n/a say nothing).
+_EVALUATED_LEVELS = {"met", "partial", "not-met", "no-disclosure"}
+
+
+def _evaluated(company: dict) -> bool:
+    """Whether any criterion of a published company was evaluated (the same rule as `audit score`:
+    a company with probe results but no readable document still counts)."""
+    return any(c.get("level") in _EVALUATED_LEVELS for c in company.get("criteria", []))
+
