@@ -108,6 +108,98 @@ def html_page(rng: random.Random, target_bytes: int = 60_000) -> str:
     return head + header + nav + banner + "".join(body) + footer
 
 
+# Class names as CSS-in-JS frameworks emit them, and icon paths: most of a real page's bytes.
+_CLASSES = ("css-175oi2r r-1awozwy r-18u37iz r-1wbh5a2 r-13qz1uu r-bnwqim r-1h8ys4a r-1ny4l3l r-o7ynqc "
+            "r-6416eg r-lrvibr r-3s2u2q r-qvutc0 r-37j5jr r-a023e6 r-rjixqe r-16dba41 r-1udh08x r-1loqt21 "
+            "ltr-qnht66 e1g9xorx0 ltr-1hq0vtn eiyh3i81 container-fluid col-md-8 col-lg-6 mt-4 mb-2 px-3 "
+            "text-body link-primary d-flex align-items-center legal-content rich-text__block").split()
+_ICON = ("M12 2C6.48 2 2 6.48 2 12s4.48 10 10 10 10-4.48 10-10S17.52 2 12 2zm1 15h-2v-6h2v6zm0-8h-2V7h2v2z"
+         "M3.9 12c0-1.71 1.39-3.1 3.1-3.1h4V7H7c-2.76 0-5 2.24-5 5s2.24 5 5 5h4v-1.9H7c-1.71 0-3.1-1.39-3.1-3.1z")
+
+
+def _cls(rng: random.Random) -> str:
+    return " ".join(rng.sample(_CLASSES, rng.randint(2, 6)))
+
+
+def _svg(rng: random.Random) -> str:
+    return (f'<svg viewBox="0 0 24 24" aria-hidden="true" class="{_cls(rng)}"><g>'
+            f'<path d="{_ICON[: rng.randint(60, len(_ICON))]}"></path></g></svg>')
+
+
+def _link(rng: random.Random, text: str) -> str:
+    slug = "-".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 4)))
+    return (f'<a href="https://help.example.com/en/{slug}?ref_src=legal" class="{_cls(rng)}" '
+            f'data-testid="link-{rng.randrange(10_000)}" rel="noopener noreferrer">{text}</a>')
+
+
+def policy_page(rng: random.Random, target_bytes: int = 120_000) -> str:
+    """A policy page with the markup of real ones (the corpus HTML pages of ../shared).
+
+    The corpus pages are 100-930 kB, of which the text is 5-35% (median about 20%), the
+    attributes 15-60% (framework class names, data-*, long URLs), scripts and styles 1-65%,
+    with about one tag per 130 bytes. :func:`html_page` is the opposite extreme (90% prose).
+    The prose is the same as :func:`html_page`'s, with the same share of policy words.
+    """
+    head = ['<!doctype html><html lang="en" dir="ltr"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width,initial-scale=1">',
+            "<title>Guidelines for Law Enforcement</title>"]
+    head += [f'<meta property="og:{k}" content="{sentence(rng, 12)}">' for k in ("title", "description", "site_name")]
+    head += [f'<link rel="{rng.choice(("preload", "stylesheet", "alternate", "preconnect"))}" '
+             f'href="https://static.example.com/assets/{rng.getrandbits(64):016x}.{rng.choice(("css", "js", "woff2"))}" '
+             f'hreflang="{rng.choice(("en", "de", "fr", "es", "ja", "pt-br"))}" crossorigin="anonymous">' for _ in range(30)]
+    head.append("<style>" + "".join(f".{c.replace(' ', '.')}{{display:flex;margin:{rng.randint(0, 24)}px;"
+                                    f"color:#{rng.getrandbits(24):06x}}}" for c in rng.choices(_CLASSES, k=target_bytes // 700))
+                + "</style>")
+    state = ",".join(f'"{rng.choice(_WORDS)}{i}":{{"id":"{rng.getrandbits(64):x}","label":"{sentence(rng, 6)}"}}'
+                     for i in range(target_bytes // 1500))
+    head.append(f'<script id="__NEXT_DATA__" type="application/json">{{"props":{{{state}}}}}</script>')
+    head.append("<script async src=\"https://www.googletagmanager.com/gtag/js?id=G-X\"></script>"
+                "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}</script></head>")
+    nav = [(f'<body class="{_cls(rng)}"><div id="react-root" class="{_cls(rng)}">'
+            f'<header role="banner" class="{_cls(rng)}"><a href="/" aria-label="Home">{_svg(rng)}</a>'
+            f'<nav aria-label="Primary" class="{_cls(rng)}"><ul class="{_cls(rng)}">')]
+    nav += [f'<li class="{_cls(rng)}">{_link(rng, rng.choice(_WORDS).title())}</li>' for _ in range(rng.randint(40, 80))]
+    nav.append("</ul></nav></header>")
+    banner = (f'<div id="onetrust-consent-sdk" class="{_cls(rng)}"><div id="onetrust-banner-sdk" role="dialog">'
+              f"<p>{' '.join(sentence(rng) for _ in range(4))}</p><button>Accept all cookies</button>"
+              f"<button>Reject all</button>{_link(rng, 'Cookie settings')}</div></div>")
+    foot = [f'<footer role="contentinfo" class="{_cls(rng)}">']
+    for _ in range(4):
+        foot.append(f'<div class="{_cls(rng)}"><h3>{rng.choice(_WORDS).title()}</h3><ul>'
+                    + "".join(f"<li>{_link(rng, rng.choice(_WORDS).title())}</li>" for _ in range(15)) + "</ul></div>")
+    foot.append('<select aria-label="Language">' + "".join(f'<option value="{i}">Language {i}</option>' for i in range(40))
+                + "</select>" + "".join(_svg(rng) for _ in range(6)) + "</footer></div>"
+                "<script>window.__INITIAL_STATE__={};track();</script></body></html>")
+    size = sum(map(len, head + nav + foot)) + len(banner)
+    body = [(f'<main role="main" class="{_cls(rng)}"><article class="{_cls(rng)}"><h1 class="{_cls(rng)}">'
+             "Guidelines for Law Enforcement</h1>")]
+    section = 0
+    while size < target_bytes:
+        section += 1
+        anchor = f"section-{section}"
+        parts = [(f'<div class="{_cls(rng)}"><h2 id="{anchor}" class="{_cls(rng)}">{sentence(rng, 4)[:-1]}'
+                  f'<a href="#{anchor}" class="{_cls(rng)}" aria-label="Link to this section">{_svg(rng)}</a></h2>')]
+        for _ in range(rng.randint(2, 6)):
+            sents = [sentence(rng) for _ in range(rng.randint(2, 6))]
+            if rng.random() < 0.35:
+                sents.insert(rng.randrange(len(sents) + 1), rng.choice(_POLICY_SENTENCES))
+            words = " ".join(sents).split(" ")
+            for _ in range(rng.randint(0, 3)):  # a few words of the prose are links, as in real policies
+                i = rng.randrange(len(words))
+                words[i] = _link(rng, words[i])
+            parts.append(f'<div class="{_cls(rng)}"><div class="{_cls(rng)}" dir="auto">'
+                         f'<p class="{_cls(rng)}">{" ".join(words)}</p></div></div>')
+        if rng.random() < 0.4:
+            parts.append(f'<ul class="{_cls(rng)}">' + "".join(
+                f'<li class="{_cls(rng)}"><span class="{_cls(rng)}">{sentence(rng)}</span></li>'
+                for _ in range(rng.randint(2, 6))) + "</ul>")
+        chunk = "".join(parts) + "</div>"
+        body.append(chunk)
+        size += len(chunk)
+    body.append("</article></main>")
+    return "".join(head + nav) + banner + "".join(body + foot)
+
+
 def load_bench_rubric(id_or_path: str | None):
     """(rubric, note): the asked-for rubric, else the built-in one; while the built-in rubric is
     being edited and does not load, the test suite's small rubric, said so in the report."""

@@ -41,6 +41,13 @@ def test_extract_score_is_deterministic_in_what_it_counts():
     assert other["bytes"] != first["bytes"]
 
 
+def test_extract_score_dense_variant_is_reported_as_such():
+    args = ("--pages", "2", "--size", "4000", "--repeat", "1", "--no-corpus")
+    policy, dense = run_bench("extract_score.py", *args), run_bench("extract_score.py", *args, "--dense")
+    assert (policy["generator"], dense["generator"]) == ("policy", "dense")
+    assert policy["bytes"] != dense["bytes"]
+
+
 def test_extract_score_adds_corpus_pages(shared_dir):
     if not list((shared_dir / "corpus" / "html").glob("*.html")):
         pytest.skip("no HTML pages in the corpus")
@@ -108,7 +115,18 @@ def _sentences_for_prefilter(shared):
             e = extract(p.read_bytes(), filename=p.name)
             out += [e.sentence_text(s) for s in e.sentences]
     out.append(html_page(rng, 2000))
+    out += [_POLICY_WORDS_MIX(rng) for _ in range(300)]
     return out
+
+
+def _POLICY_WORDS_MIX(rng) -> str:
+    """A sentence of rubric-ish words in random order: many literals present, few patterns matching."""
+    words = ("we do not never only require required a valid legal process subpoena court order warrant search "
+             "content messages notify users law enforcement government request requests disclose provide share "
+             "end-to-end encrypted encryption keys cannot decrypt access transparency report twice year retain "
+             "delete days logs sell data police facial recognition moratorium emergency death serious injury "
+             "protect rights property safety challenge overbroad reject gag non-disclosure order after expires").split()
+    return " ".join(rng.choice(words) for _ in range(rng.randint(3, 25))).capitalize() + "."
 
 
 def test_prefilter_only_drops_signals_that_do_not_fire():
@@ -138,6 +156,55 @@ def test_prefilter_only_drops_signals_that_do_not_fire():
             order = [(c.id, s.id) for c, s in candidates(criteria, text)]
             assert order == [p for p in _all_pairs(criteria) if p in kept]  # rubric order kept
     assert checked > 0  # the prefilter did drop something
+
+
+def test_required_sets_come_from_the_parsed_pattern():
+    import re
+
+    from audit.score.prefilter import required_sets
+
+    def sets(p, flags=re.I):
+        return {tuple(sorted(s)) for s in required_sets(re.compile(p, flags))}
+
+    assert sets(r"\b(only|solely)\b[^.;]{0,9}\b(subpoena|warrant)s?") == {("only", "solely"), ("subpoena", "warrant")}
+    assert sets(r"\b(search\s*)?warrants?") == {("warrant",)}  # optional parts require nothing
+    assert sets(r"(?i:Court) order", 0) == {(" order",)}  # scoped flags: that group is left out
+    assert sets(r"Court|court", 0) == {("court",)}  # lower-cased: only ever weakens the filter
+    assert sets(r"legal\s*process|\d+ days?") == {(" day", "legal"), (" day", "process")}
+    assert sets(r"legal\s*process|\d+") == set()  # an alternative needing nothing: the branch needs nothing
+    # one set per pick of a set from each alternative (whichever alternative matches brings its pick)
+    assert sets(r"zero[\s-]*access|only you[^.]*keys?") == {("only you", "zero"), ("key", "zero"),
+                                                            ("access", "only you"), ("access", "key")}
+    assert sets(r"(?:ab){2,}c+") == {("ab",), ("c",)}  # repeats of at least one count
+
+
+def test_combined_scan_finds_the_same_signals_as_plain_substring_tests():
+    """The per-word trie scan + bit masks pick exactly the signals whose every required set has a
+    literal (word piece) in the lower-cased sentence, as one `in` test per literal would."""
+    import random
+
+    from audit.rubric.loader import load_rubric
+    from audit.score.prefilter import MIN_LITERAL, _strongest, plan_for, signal_sets, word_piece
+
+    rubrics = [load_rubric(str(Path(__file__).parent / "data" / "mini_rubric.toml"))]
+    try:
+        rubrics.append(load_rubric(None))
+    except Exception:  # the built-in rubric may be mid-edit; the mini one still checks the logic
+        pass
+    rng = random.Random(11)
+    texts = [_POLICY_WORDS_MIX(rng) for _ in range(400)] + _sentences_for_prefilter(None)
+    for r in rubrics:
+        plan = plan_for(r.text_criteria)
+        needs = []
+        for _c, sig in plan.pairs:
+            pieces = [frozenset(map(word_piece, s)) for s in signal_sets(sig)]
+            needs.append(_strongest([s for s in pieces if min(map(len, s)) >= MIN_LITERAL]))
+        for text in texts:
+            low = text.lower()
+            plain = tuple(i for i, sets in enumerate(needs) if all(any(p in low for p in s) for s in sets))
+            if any(ch in text for ch in "\u0130\u0131\u017f\u212a"):
+                plain = plan.everything
+            assert plan.chosen(text) == plain, text
 
 
 def test_prefilter_literals_are_exact_prefixes():

@@ -128,3 +128,38 @@ def test_doctype_guess():
     assert guess_type(ex) == "law-enforcement-guidelines"
     pp = extract(b"# Privacy Policy\n\nThis privacy policy explains the personal data we collect and your rights.", filename="p.md")
     assert guess_type(pp) == "privacy-policy"
+
+
+def test_html_furniture_rules_in_one_pass():
+    """Furniture is skipped by name, role, hidden state, inline style, class and id, with its subtree."""
+    page = b"""<html><body>
+    <div role="navigation"><p>ROLE NAV</p></div><div role="Banner"><p>ROLE BANNER</p></div>
+    <div hidden><p>HIDDEN</p></div><div aria-hidden="TRUE"><p>ARIA HIDDEN</p></div>
+    <div style="display: none"><p>STYLE NONE</p></div><div style="visibility : hidden"><p>STYLE HIDDEN</p></div>
+    <div class="  site\tcookie-notice x"><p>COOKIE CLASS</p></div><div id="share_bar"><p>SHARE ID</p></div>
+    <main class="cookie-consent-layout"><p>Main text stays.</p><!-- COMMENT -->
+    <div aria-hidden="false" class="sharex content"><p>Visible <span class="x">inline</span> text.</p></div>
+    <nav><div><p>NESTED IN NAV</p></div></nav></main></body></html>"""
+    ex = extract(page, content_type="text/html")
+    assert ex.text == "Main text stays.\n\nVisible inline text."
+
+
+def test_html_header_kept_only_inside_a_selected_region():
+    page = b"<html><body><main><header><h1>Policy title</h1></header><p>Body text.</p><footer>F</footer></main></body></html>"
+    assert extract(page, content_type="text/html").text == "Body text."
+    assert extract(page, content_type="text/html", select=["main"]).text == "Policy title\n\nBody text."
+
+
+def test_sentence_splitter_reads_long_words_and_closers():
+    text = "Contact Acme Inc.) Then go. We use approximately. Tools (see Fig.) Apply. Internationalisation. Next."
+    spans = [text[a:b] for a, b in split_sentences(text, 0, len(text))]
+    assert spans == ["Contact Acme Inc.) Then go.", "We use approximately.", "Tools (see Fig.) Apply.",
+                     "Internationalisation.", "Next."]
+    assert split_sentences(text, 8, 30) == [(8, 27), (28, 30)]  # offsets stay absolute inside a block
+
+
+def test_broken_paragraphs_rejoined_only_when_open_ended():
+    from audit.extract.text import build
+
+    ex = build([("paragraph", "We disclose data in  "), ("paragraph", "which case we notify."), ("paragraph", "New one.")])
+    assert [ex.text[b.start:b.end] for b in ex.blocks] == ["We disclose data in which case we notify.", "New one."]

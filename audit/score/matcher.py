@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from audit.extract.text import ExtractedText
 from audit.models import Level, Polarity
 from audit.rubric.model import Criterion, Lexicon, Rubric, Signal
-from audit.score.prefilter import candidates
+from audit.score.prefilter import plan_for
 
 
 @dataclass(frozen=True)
@@ -99,12 +99,17 @@ def find_in_text(criteria: tuple[Criterion, ...], lexicon: Lexicon, extracted: E
     out: dict[str, list[Finding]] = {c.id: [] for c in criteria}
     text = extracted.text
     blocks = extracted.blocks
+    plan = plan_for(criteria)
+    pairs = plan.pairs
     for s in extracted.sentences:
         sentence = text[s.start : s.end]
+        chosen = plan.chosen(sentence)  # drops only signals that certainly do not fire (prefilter.py)
+        if not chosen:
+            continue
         block = blocks[s.block]
         context = None
-        # candidates() drops only signals that certainly do not fire (bench/extract_score.py)
-        for c, sig in candidates(criteria, sentence):
+        for i in chosen:
+            c, sig = pairs[i]
             if sig.context and context is None:
                 context = block.heading + "\n" + text[block.start : block.end]
             got = match_signal(sig, sentence, context or "", lexicon)

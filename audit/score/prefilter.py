@@ -1,19 +1,37 @@
-"""A cheap, exact "cannot match" test run before a rubric pattern's regular-expression search.
+"""A cheap, exact "cannot match" test run before a rubric signal's regular-expression searches.
 
-Most rubric patterns start with a word alternation (``\\b(only|solely|exclusively)\\b...``); a
-sentence that contains none of those words (case-folded) cannot match, and a substring test is
-far cheaper than the regex engine trying every position. Profiling the extract+score bench
-showed pattern searches were ~80% of scoring time.
+A rubric pattern can only match a sentence that contains certain literal words: the ones its
+parsed form makes mandatory (``\\b(only|solely)\\b...\\b(subpoena|warrant)`` needs "only" or
+"solely", *and* "subpoena" or "warrant"). Profiling the extract+score bench showed pattern
+searches were most of scoring time, and that testing every literal with ``in`` on every
+sentence was the next cost. So, per rubric (cached):
 
-Exactness: the literal prefixes come from the parsed pattern (only mandatory leading literals,
-branches and groups; anything else gives no filter), and case-insensitive patterns are only
-prefiltered for sentences free of the four non-ASCII characters that `re.IGNORECASE` matches
-to ASCII ones (U+0130, U+0131, U+017F, U+212A), so `str.lower` agrees with the regex engine.
+* every signal gets its *required sets*: for each ``all`` pattern (and for the ``any`` list as
+  a whole) the disjunctions of literals one of which must occur in a matching sentence; a
+  literal is then reduced to its longest run of word characters, which lies inside one word;
+* a sentence is cut into its (lower-cased) words; each word is scanned once, the first time
+  it is seen, by one trie-shaped regular expression of all literals run as a zero-width
+  lookahead (the longest literal at every position; the shorter ones there are its prefixes,
+  so overlaps count), and remembers the bit mask of the required sets it meets;
+* a signal is tried only when each of its required sets is met: one OR of the sentence's
+  word masks, then an AND of a few rows of bits (see :class:`Plan`).
+
+Exactness: literals come from the parsed pattern (literal runs, groups, branches whose every
+alternative requires something, repeats of at least one); anything else just gives no
+requirement. Matching is on the lower-cased sentence (a case-sensitive literal present in the
+sentence is present lower-cased too, so that only weakens the filter), and sentences holding
+one of the four non-ASCII characters that ``re.IGNORECASE`` matches to ASCII ones (U+0130,
+U+0131, U+017F, U+212A) are never filtered, so ``str.lower`` agrees with the regex engine.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator, Sequence
+from functools import reduce
+from math import prod
+from operator import or_
 
 try:  # Python 3.11+
     from re import _constants as _c, _parser as _p
@@ -25,7 +43,13 @@ except ImportError:  # pragma: no cover - Python < 3.11
 IGNORECASE_ASCII_TWINS = "\u0130\u0131\u017f\u212a"
 _TWINS = re.compile(f"[{IGNORECASE_ASCII_TWINS}]")
 
+#: Literals shorter than this occur in nearly every sentence: a set holding one filters nothing.
+MIN_LITERAL = 3
+
+_REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT) + ((_c.POSSESSIVE_REPEAT,) if hasattr(_c, "POSSESSIVE_REPEAT") else ())
+
 _cache: dict[re.Pattern, tuple[tuple[str, ...] | None, bool]] = {}
+_req_cache: dict[re.Pattern, tuple[frozenset[str], ...]] = {}
 
 
 def _prefixes(seq) -> set[str] | None:
@@ -77,72 +101,234 @@ def literals(pattern: re.Pattern) -> tuple[tuple[str, ...] | None, bool]:
     return got
 
 
+def _ascii_piece(run: list[str]) -> str:
+    """The longest all-ASCII stretch of a literal run (itself a required substring)."""
+    return max("".join(run).encode("ascii", "replace").decode("ascii").split("?"), key=len)
+
+
+def _best(sets: list[frozenset[str]]) -> frozenset[str]:
+    """The most selective of several required sets: the one whose shortest literal is longest."""
+    return max(sets, key=lambda s: (min(map(len, s)), -len(s)))
+
+
+MAX_COMBINATIONS = 32
+
+
+def _branch_sets(per_branch: list[list[frozenset[str]]]) -> list[frozenset[str]]:
+    """What a branch requires, when alternative i requires every set of per_branch[i].
+
+    Any union that takes one set from each alternative is required (whichever alternative
+    matched brings a literal of its pick). All such unions while they are few, since the most
+    selective one depends on the sentence; else the union of each alternative's best set.
+    """
+    if prod(map(len, per_branch)) <= MAX_COMBINATIONS:
+        return [frozenset().union(*pick) for pick in itertools.product(*per_branch)]
+    return [frozenset().union(*map(_best, per_branch))]
+
+
+def _required(seq) -> list[frozenset[str]]:
+    """Sets of lower-cased literals, one of each of which every match of the parsed sequence contains."""
+    out: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            piece = _ascii_piece(run).lower()
+            if piece:
+                out.append(frozenset({piece}))
+            run.clear()
+
+    for op, av in seq:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        if op is _c.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            if not add_flags and not del_flags:  # scoped flags: leave it out
+                out += _required(sub)
+        elif op is _c.BRANCH:
+            per_branch = [_required(branch) for branch in av[1]]
+            if all(per_branch):  # an alternative that needs nothing makes the whole branch need nothing
+                out += _branch_sets(per_branch)
+        elif op in _REPEATS:
+            lo, _hi, sub = av
+            if lo >= 1:
+                out += _required(sub)
+        elif op is _c.ATOMIC_GROUP:
+            out += _required(av)
+    flush()
+    return out
+
+
+def required_sets(pattern: re.Pattern) -> tuple[frozenset[str], ...]:
+    """Lower-cased literal sets one literal of each of which any match of the pattern contains; cached.
+
+    Empty when nothing is certain (bytes patterns, parser surprises).
+    """
+    got = _req_cache.get(pattern)
+    if got is None:
+        try:
+            found = _required(_p.parse(pattern.pattern, pattern.flags).data) if isinstance(pattern.pattern, str) else []
+        except Exception:  # an internal parser change must never break scoring
+            found = []
+        got = _req_cache[pattern] = tuple(dict.fromkeys(found))
+    return got
+
+
+def signal_sets(sig) -> list[frozenset[str]]:
+    """Required sets of a whole signal: each `all` pattern's, plus one for the `any` list."""
+    sets = [s for pat in sig.all for s in required_sets(pat)]
+    if sig.any:
+        per_any = [required_sets(pat) for pat in sig.any]
+        if all(per_any):  # one of the `any` patterns must match, so one of their literals must occur
+            sets.append(frozenset().union(*(_best(list(s)) for s in per_any)))
+    return list(dict.fromkeys(sets))
+
+
+_WORD_PIECE = re.compile(r"\w+")
+
+
+def word_piece(literal: str) -> str:
+    """The literal's longest run of word characters: present (in one word) wherever the literal is."""
+    return max(_WORD_PIECE.findall(literal) or [""], key=len)
+
+
+def _trie_regex(words: Sequence[str]) -> str:
+    """One expression matching the longest of `words` at a position (greedy trie, longest first)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: dict) -> str:
+        alts = [re.escape(ch) + render(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body  # a word ends here: longer ones first (greedy)
+
+    return render(trie)
+
+
+#: Required sets kept per signal (most selective first): each one costs a shift and an AND per
+#: sentence, and beyond a couple of dozen they no longer drop signals in practice.
+MAX_ROWS = 24
+
+
+def _strongest(sets: list[frozenset[str]]) -> list[frozenset[str]]:
+    """At most MAX_ROWS of the sets, most selective first; a superset of another adds nothing."""
+    sets = list(dict.fromkeys(sets))
+    kept = [s for s in sets if not any(o < s for o in sets)]
+    return sorted(kept, key=lambda s: (-min(map(len, s)), len(s), sorted(s)))[:MAX_ROWS]
+
+
+class _WordMasks(dict):
+    """Lower-cased word -> mask of the required sets it meets, computed on first sight."""
+
+    def __init__(self, bits: dict[str, int], scanner: re.Pattern | None) -> None:
+        super().__init__()
+        self.bits, self.scanner = bits, scanner
+
+    def __missing__(self, word: str) -> int:
+        if len(self) > 200_000:  # vocabularies are small; never grow without bound
+            self.clear()
+        bits = self.bits
+        mask = reduce(or_, [bits[p] for p in self.scanner.findall(word)], 0) if self.scanner else 0
+        self[word] = mask
+        return mask
+
+
+class Plan:
+    """Per criteria tuple: which required sets each word meets, as one bit mask.
+
+    Signal i's k-th required set has bit ``k * n + i`` (n signals). A sentence's mask is the
+    OR of its words' masks (cached per word), plus the bits of sets that do not exist (a
+    signal with two sets needs nothing in rows 2, 3, ...). The signals whose every set is met
+    are then the AND of the rows: a few big-integer operations per sentence, whatever the
+    number of signals and literals.
+    """
+
+    def __init__(self, criteria: tuple) -> None:
+        self.criteria = criteria  # kept, so that the ids in the cache key stay unique while cached
+        self.pairs: list[tuple] = []  # (criterion, signal) in rubric order
+        piece_sets: list[list[frozenset[str]]] = []
+        for c in criteria:
+            for sig in c.signals:
+                self.pairs.append((c, sig))
+                # a set needing a literal without a word piece, or a too-common one, filters nothing
+                pieces = [frozenset(map(word_piece, s)) for s in signal_sets(sig)]
+                piece_sets.append(_strongest([s for s in pieces if min(map(len, s)) >= MIN_LITERAL]))
+        n = self.n = len(self.pairs)
+        self.rows = max(map(len, piece_sets), default=0)
+        self.row_mask = (1 << n) - 1
+        met: dict[str, int] = {}  # piece -> bits of the sets it meets
+        self.always = 0  # bits of the sets a signal does not have
+        for i, sets in enumerate(piece_sets):
+            for k in range(self.rows):
+                if k < len(sets):
+                    for piece in sets[k]:
+                        met[piece] = met.get(piece, 0) | 1 << (k * n + i)
+                else:
+                    self.always |= 1 << (k * n + i)
+        words = sorted(met)
+        # a piece found at a position stands for itself and every piece that is a prefix of it
+        bits = {w: reduce(or_, (met[p] for p in words if w.startswith(p)), 0) for w in words}
+        scanner = re.compile(f"(?=({_trie_regex(words)}))") if words else None
+        self.word_masks = _WordMasks(bits, scanner)
+        self.everything = tuple(range(n))
+
+    def chosen(self, sentence: str) -> tuple[int, ...]:
+        """Indices into :attr:`pairs` (rubric order) of the signals that may fire on the sentence."""
+        if not sentence.isascii() and _TWINS.search(sentence):  # case-folded literals are unsafe
+            return self.everything
+        mask = reduce(or_, map(self.word_masks.__getitem__, set(_WORD_PIECE.findall(sentence.lower()))), self.always)
+        n, ok = self.n, self.row_mask
+        for _ in range(self.rows):  # most selective sets first: ok is soon 0 in most sentences
+            ok &= mask
+            if not ok:
+                return ()
+            mask >>= n
+        got = []
+        while ok:  # lowest bit first: rubric order
+            low = ok & -ok
+            ok ^= low
+            got.append(low.bit_length() - 1)
+        return tuple(got)
+
+
+_plans: dict[tuple[int, ...], Plan] = {}
+
+
+def plan_for(criteria: tuple) -> Plan:
+    """The cached plan of these criteria (rubric.text_criteria is a new tuple on every call)."""
+    key = tuple(map(id, criteria))
+    plan = _plans.get(key)
+    if plan is None or any(a is not b for a, b in zip(plan.criteria, criteria)):
+        plan = Plan(tuple(criteria))
+        if len(_plans) > 64:  # rubrics are few; never grow without bound
+            _plans.clear()
+        _plans[key] = plan
+    return plan
+
+
+def candidates(criteria, sentence: str) -> Iterator[tuple]:
+    """(criterion, signal) pairs in rubric order, minus those that certainly do not match."""
+    plan = plan_for(criteria)
+    for i in plan.chosen(sentence):
+        yield plan.pairs[i]
+
+
+# The first prefilter's per-pattern helpers, still used by tests and handy when debugging.
+
+
 def folded(sentence: str) -> str | None:
     """The sentence lower-cased for prefiltering, or None when prefiltering would be unsafe."""
     if not sentence.isascii() and _TWINS.search(sentence):
         return None
     return sentence.lower()
-
-
-class _Plan:
-    """Per criteria tuple: each signal's literal sets, and an index literal -> signals needing it."""
-
-    def __init__(self, criteria):
-        self.criteria = criteria  # kept so that id() stays unique while cached
-        self.items = []  # (criterion, signal, case-folded literal sets, case-sensitive literal sets)
-        self.always: list[int] = []  # signals without a case-folded literal set
-        self.index: dict[str, list[int]] = {}  # literal -> signals whose first case-folded set has it
-        ci: set[str] = set()
-        cs: set[str] = set()
-        for c in criteria:
-            for sig in c.signals:
-                # every `all` pattern must match, so each one with literals is a filter
-                ci_sets, cs_sets = [], []
-                for pat in sig.all:
-                    lits, ignorecase = literals(pat)
-                    if lits:
-                        (ci_sets if ignorecase else cs_sets).append(frozenset(lits))
-                        (ci if ignorecase else cs).update(lits)
-                n = len(self.items)
-                self.items.append((c, sig, tuple(ci_sets), tuple(cs_sets)))
-                if ci_sets:
-                    for lit in ci_sets[0]:
-                        self.index.setdefault(lit, []).append(n)
-                else:
-                    self.always.append(n)
-        self.ci = tuple(sorted(ci))
-        self.cs = tuple(sorted(cs))
-
-
-_plans: dict[int, _Plan] = {}
-
-
-def candidates(criteria, sentence: str):
-    """(criterion, signal) pairs in rubric order, minus those that certainly do not match."""
-    plan = _plans.get(id(criteria))
-    if plan is None or plan.criteria is not criteria:
-        plan = _plans[id(criteria)] = _Plan(criteria)
-        if len(_plans) > 64:  # rubrics are few; never grow without bound
-            _plans.clear()
-            _plans[id(criteria)] = plan
-    lowered = folded(sentence)
-    if lowered is None:  # case-folded literals cannot be trusted for this sentence
-        present_ci = None
-        chosen = range(len(plan.items))
-    else:
-        present_ci = {s for s in plan.ci if s in lowered}
-        picked = set(plan.always)
-        for lit in present_ci:
-            picked.update(plan.index.get(lit, ()))
-        chosen = sorted(picked)
-    present_cs = {s for s in plan.cs if s in sentence} if plan.cs else set()
-    for n in chosen:
-        c, sig, ci_sets, cs_sets = plan.items[n]
-        if present_ci is not None and any(lits.isdisjoint(present_ci) for lits in ci_sets):
-            continue
-        if any(lits.isdisjoint(present_cs) for lits in cs_sets):
-            continue
-        yield c, sig
 
 
 def cannot_match(pattern: re.Pattern, sentence: str, lowered: str | None) -> bool:
