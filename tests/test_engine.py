@@ -129,6 +129,19 @@ def test_review_overrides_and_not_applicable(rubric):
     assert card.criterion("vendor").level is Level.NOT_MET and card.criterion("vendor").points == 0
     assert card.criterion("e2ee").level is Level.NOT_APPLICABLE and card.criterion("e2ee").points is None
     assert card.coverage.reviewed == 2 and card.coverage.not_applicable == 1
+    # a verdict settles it: no leftover "needs a human review" note on a reviewed criterion
+    assert card.criterion("vendor").note is None and not card.criterion("vendor").conflicting
+
+
+def test_a_review_settles_conflicting_evidence(rubric):
+    text = "We notify users before disclosing data. We do not notify users about emergency requests."
+    auto = score_company(rubric, "x", "X", [doc(rubric, text)]).criterion("notice")
+    assert auto.conflicting
+    review = {"notice": Review("notice", Level.PARTIAL, "Notice except emergencies", "ana", "2026-11-01")}
+    card = score_company(rubric, "x", "X", [doc(rubric, text)], reviews=review)
+    n = card.criterion("notice")
+    assert n.reviewed and n.level is Level.PARTIAL and not n.conflicting
+    assert n.automatic_level is auto.level and n.evidence == auto.evidence
 
 
 def test_decide_level_rules():

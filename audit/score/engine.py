@@ -151,9 +151,11 @@ def _criterion(rubric, c: Criterion, documents, probes, reviews, not_applicable)
         return CriterionResult(c.id, c.group, c.method, Level.NOT_APPLICABLE, None, c.weight, False, False, evidence,
                                automatic_level=auto, note="declared not applicable")
     if review is not None:
+        # a person's verdict settles it: the automatic level stays on record (automatic_level, evidence),
+        # but "conflicting" and "needs a human review" no longer describe the result
         level = review.level
         return CriterionResult(c.id, c.group, c.method, level, rubric.points.get(level) if level.scored else None,
-                               c.weight, True, conflicting, evidence, automatic_level=auto, review=review, note=note)
+                               c.weight, True, False, evidence, automatic_level=auto, review=review)
     points = rubric.points.get(auto) if auto.scored else None
     return CriterionResult(c.id, c.group, c.method, auto, points, c.weight, False, conflicting, evidence, note=note)
 
