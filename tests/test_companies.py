@@ -12,6 +12,7 @@ import pytest
 import soupsieve
 
 from audit.declarations.load import load_declaration
+from audit.declarations.model import RangeSelector
 from audit.extract.doctype import DOCUMENT_TYPES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,7 +89,9 @@ def test_declaration_shape_urls_and_hosts(path):
         assert doc["type"] in DOCUMENT_TYPES
         for selector in ([doc["select"]] if isinstance(doc.get("select"), str) else doc.get("select", [])) + \
                 doc.get("remove", []):
-            soupsieve.compile(selector)  # raises on a selector our extractor could not use
+            # a CSS selector, or a range table whose bounds are CSS selectors
+            for css in ([selector] if isinstance(selector, str) else list(selector.values())):
+                soupsieve.compile(css)  # raises on a selector our extractor could not use
         if "group" in doc:
             groups.setdefault(doc["group"], set()).add(doc["type"])
     assert all(len(types) == 1 for types in groups.values()), groups  # a group is one document
@@ -98,6 +101,21 @@ def test_declaration_shape_urls_and_hosts(path):
         assert m, url
         assert is_public_dns_name(m.group(1)), url
         assert m.group(1) in hosts, f"{url}: host not declared for probing"
+
+
+def test_ota_range_selectors_are_kept_not_dropped():
+    """Declarations taken from OTA entries with range selectors carry the ranges (not whole pages)."""
+    for path in COMPANIES:
+        text = path.read_text(encoding="utf-8")
+        assert "cannot be expressed in CSS" not in text and "whole page" not in text, path.name
+    telegram = load_declaration(REPO / "companies" / "telegram.toml")
+    le = [d for d in telegram.documents if d.type == "law-enforcement-guidelines"]
+    assert len(le) == 2 and all(isinstance(d.select[0], RangeSelector) for d in le)
+    assert le[1].select[0].start_before == "[name=q-do-you-process-data-requests]"
+    assert le[1].remove == ("blockquote",)
+    for slug in ("amazon", "signal"):
+        decl = load_declaration(REPO / "companies" / f"{slug}.toml")
+        assert any(isinstance(s, RangeSelector) for d in decl.documents for s in d.select), slug
 
 
 @pytest.mark.parametrize("path", COMPANIES, ids=lambda p: p.stem)

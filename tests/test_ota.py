@@ -10,6 +10,7 @@ import pytest
 
 from audit.declarations import ota
 from audit.declarations.load import load_declaration
+from audit.declarations.model import RangeSelector
 from audit.errors import InputError
 
 
@@ -81,11 +82,18 @@ def test_telegram_combine_becomes_grouped_documents(ota_dir, tmp_path, run_cli):
     assert [d["url"] for d in le] == ["https://telegram.org/tos/eu-dsa?setln=en", "https://telegram.org/faq?setln=en"]
     assert {d["group"] for d in le} == {"law-enforcement-guidelines"}
     assert le[1]["remove"] == ["blockquote"]
-    # the range selectors of both parts cannot be expressed in CSS: said on stderr and in the file
-    assert "range selector" in r.err and "contact-points-for-competent-authorities" in r.err
-    assert "range selector" in (tmp_path / "companies" / "telegram.toml").read_text(encoding="utf-8")
+    # both parts are sections of their pages: OTA's range selectors are kept as ours
+    assert le[0]["select"] == [{"start_before": "[name=contact-points-for-competent-authorities-in-eu-countries]",
+                                "end_before": "[name=average-monthly-active-recipients-of-service-in-the-eu]"}]
+    assert le[1]["select"] == [{"start_before": "[name=q-do-you-process-data-requests]",
+                                "end_before": "[name=telegram-basics]"}]
+    assert "range selector" not in r.err and "range selector" not in (
+        tmp_path / "companies" / "telegram.toml").read_text(encoding="utf-8")
     assert decl["hosts"] == ["core.telegram.org", "telegram.org"]
-    load_declaration(tmp_path / "companies" / "telegram.toml")  # the real loader accepts it
+    loaded = load_declaration(tmp_path / "companies" / "telegram.toml")  # the real loader accepts it
+    faq = [d for d in loaded.documents if d.type == "law-enforcement-guidelines"][1]
+    assert faq.select == (RangeSelector(start_before="[name=q-do-you-process-data-requests]",
+                                        end_before="[name=telegram-basics]"),)
 
 
 def test_filters_and_client_scripts_are_reported(ota_dir, tmp_path, run_cli):
@@ -131,7 +139,8 @@ COMBINED = {
             "combine": [
                 {"fetch": "https://legal.example.com/le"},
                 {"fetch": "https://help.example.com/faq", "select": [{"startBefore": "#q1", "endBefore": "#q2"}]},
-                {"fetch": "https://help.example.com/faq2", "select": ["#answers", {"startAfter": "h1", "endAfter": "#x"}],
+                {"fetch": "https://help.example.com/faq2",
+                 "select": ["#answers", {"startAfter": "h1", "endAfter": "#x"}, {"startBefore": "#a", "startAfter": "#b"}],
                  "remove": []},
             ],
         },
@@ -154,18 +163,19 @@ def test_combine_ranges_filters_and_bad_entries(tmp_path, run_cli):
         {"type": "law-enforcement-guidelines", "url": "https://legal.example.com/le", "group": "law-enforcement-guidelines",
          "select": "main", "remove": [".banner"]},
         {"type": "law-enforcement-guidelines", "url": "https://help.example.com/faq", "group": "law-enforcement-guidelines",
-         "remove": [".banner"]},
+         "select": [{"start_before": "#q1", "end_before": "#q2"}], "remove": [".banner"]},
         {"type": "law-enforcement-guidelines", "url": "https://help.example.com/faq2", "group": "law-enforcement-guidelines",
-         "select": "#answers"},
+         "select": ["#answers", {"start_after": "h1", "end_after": "#x"}]},
     ]
     assert {"type": "privacy-policy", "url": "https://example.com/privacy", "select": "article > div",
             "remove": ["nav", "footer"]} in docs
-    # unusable URL skipped, invalid CSS dropped (whole page kept), both reported
+    # unusable URL skipped, invalid CSS and an invalid range dropped (whole page kept), all reported
     assert not any(d["url"].startswith("ftp:") for d in docs)
     assert {"type": "other", "url": "https://example.com/cookies"} in docs
     for needle in ("ftp://example.com/imprint.txt", "div[[broken", "cleanUrls", "removeQueryParams",
-                   "executeClientScripts", "startBefore '#q1'", "other selectors are kept"):
+                   "executeClientScripts", "startAfter '#b'", "other selectors are kept"):
         assert needle in r.err, needle
+    assert "startBefore '#q1'" not in r.err  # a valid range is mapped, not reported
     assert decl["hosts"] == ["example.com", "help.example.com", "legal.example.com"]
     text = (tmp_path / "companies" / "example-messenger.toml").read_text(encoding="utf-8")
     assert "# OTA terms type: Trackers Policy" in text
@@ -282,6 +292,9 @@ def test_export_import_round_trip(tmp_path, run_cli):
     assert sorted(exported["terms"]) == ["Law Enforcement Guidelines", "Privacy Policy"]
     assert [p["fetch"] for p in exported["terms"]["Law Enforcement Guidelines"]["combine"]] == [
         "https://legal.example.com/le", "https://help.example.com/faq", "https://help.example.com/faq2"]
+    parts = exported["terms"]["Law Enforcement Guidelines"]["combine"]
+    assert parts[1]["select"] == [{"startBefore": "#q1", "endBefore": "#q2"}]  # ranges in OTA's form
+    assert parts[2]["select"] == ["#answers", {"startAfter": "h1", "endAfter": "#x"}]
     assert "'other'" in r.err  # the Trackers Policy page has no OTA type on our side: reported
 
     (tmp_path / "back").mkdir()
@@ -341,3 +354,23 @@ def test_export_skips_non_web_urls():
         {"type": "terms-of-service", "url": "https://j.example/tos", "select": "main"}]}, "j.toml")
     assert result.ota == {"name": "J", "terms": {"Terms of Service": {"fetch": "https://j.example/tos", "select": ["main"]}}}
     assert any("not an http(s) URL" in m for m in result.skipped)
+
+
+def test_shipped_declarations_carry_the_ota_ranges(ota_dir):
+    """companies/*.toml taken from OTA entries with range selectors have exactly OTA's ranges."""
+    repo = Path(__file__).resolve().parents[1]
+    for slug, source in (("telegram", "contrib__Telegram.json"), ("amazon", "contrib__Amazon.com.json"),
+                         ("signal", "contrib__Signal.json")):
+        conv = ota.convert(json.loads((ota_dir / source).read_text(encoding="utf-8")), source=source)
+        ranged = {d["url"]: d["select"] for d in conv.declaration["documents"]
+                  if any(isinstance(s, dict) for s in (d.get("select") if isinstance(d.get("select"), list) else []))}
+        shipped = load_declaration(repo / "companies" / f"{slug}.toml")
+        checked = 0
+        for doc in shipped.documents:
+            if doc.url in ranged and any(isinstance(s, RangeSelector) for s in doc.select):
+                ours = [s if isinstance(s, str) else s.as_table() for s in doc.select]
+                # a page OTA declares twice (terms + privacy on one page) matches one of them
+                candidates = [d.get("select") for d in conv.declaration["documents"] if d["url"] == doc.url]
+                assert ours in candidates, (slug, doc.url)
+                checked += 1
+        assert checked, slug

@@ -33,8 +33,9 @@ def import_ota(files: tuple[Path, ...], workspace: str | None, slug: str | None,
     """Convert Open Terms Archive declarations into companies/<slug>.toml.
 
     A `*.history.json` file is read only for information: the current declaration (the file
-    without `.history`) is the one imported. What cannot be mapped (range selectors, JavaScript
-    filters, client-side scripts) is reported on stderr and noted in the file.
+    without `.history`) is the one imported. CSS and range selectors are kept; what cannot be
+    mapped (invalid selectors, JavaScript filters, client-side scripts) is reported on stderr and
+    noted in the file.
     """
     if slug is not None and len(files) != 1:
         raise InputError("--slug needs exactly one input file")
@@ -75,7 +76,8 @@ def import_ota(files: tuple[Path, ...], workspace: str | None, slug: str | None,
 def export_ota(slugs: tuple[str, ...], workspace: str | None, out: Path | None):
     """Write companies/<slug>.toml as Open Terms Archive declarations.
 
-    Documents of one `group` become a `combine` entry. Documents OTA has no terms type for
+    Documents of one `group` become a `combine` entry; ranges become OTA range objects
+    ({"startBefore": ..., "endBefore": ...}). Documents OTA has no terms type for
     (transparency reports, encryption pages, ...) and local files are skipped and listed.
     """
     if out is None and len(slugs) != 1:

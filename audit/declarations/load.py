@@ -11,7 +11,14 @@ import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from audit.declarations.model import Declaration, DeclarationProblem, DeclaredDocument
+from audit.declarations.model import (
+    RANGE_KEYS,
+    Declaration,
+    DeclarationProblem,
+    DeclaredDocument,
+    RangeSelector,
+    Selector,
+)
 from audit.errors import InputError
 from audit.extract.doctype import DOCUMENT_TYPES
 
@@ -127,8 +134,10 @@ def parse_declaration(text: str, path: Path, known_criteria: set[str] | None = N
                         "pull requests and scores are published)", _line_in_table(text, "documents", i, "path"))
             elif not (path.parent / local).is_file():
                 problem(f"{where}.path", f"no such file: {local}", _line_in_table(text, "documents", i, "path"))
-        sel = _selectors(d.get("select"), f"{where}.select", problem, _line_in_table(text, "documents", i, "select"))
-        rem = _selectors(d.get("remove"), f"{where}.remove", problem, _line_in_table(text, "documents", i, "remove"))
+        sel = _selectors(d.get("select"), f"{where}.select", problem, _line_in_table(text, "documents", i, "select"),
+                         text)
+        rem = _selectors(d.get("remove"), f"{where}.remove", problem, _line_in_table(text, "documents", i, "remove"),
+                         text)
         group, title = d.get("group"), d.get("title")
         if group is not None and (not isinstance(group, str) or not group.strip() or not group.isprintable()):
             problem(f"{where}.group", "must be a non-empty name (pages with the same group form one document)",
@@ -158,21 +167,98 @@ def _inside_workspace(declaration: Path, local: str) -> bool:
     return (declaration.parent / local).resolve().is_relative_to(root)
 
 
-def _selectors(value, key, problem, line) -> tuple[str, ...]:
+_SELECTOR_FORMS = ("must be a CSS selector, a range { start_before = \"CSS\", end_before = \"CSS\" } "
+                   "or a list of them")
+
+
+def _selectors(value, key, problem, line, text: str = "") -> tuple[Selector, ...]:
+    """select/remove: a CSS selector, a range table, or a list mixing both; every bad entry is
+    reported (with the line of the entry when it can be found below the key)."""
     if value is None:
         return ()
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(s, str) and s.strip() for s in items):
-        problem(key, "must be a CSS selector or a list of them", line)
+    if not isinstance(value, (str, dict, list)):
+        problem(key, _SELECTOR_FORMS, line)
         return ()
+    items = value if isinstance(value, list) else [value]
+    out: list[Selector] = []
+    bad = False
+    for j, item in enumerate(items):
+        where = f"{key}[{j}]" if isinstance(value, list) else key
+        if isinstance(item, str):
+            if _css_problem(item, where, problem, _value_line(text, line, item)):
+                bad = True
+            else:
+                out.append(item)
+        elif isinstance(item, dict):
+            rng = _range(item, where, problem, line, text)
+            if rng is None:
+                bad = True
+            else:
+                out.append(rng)
+        else:
+            problem(where, _SELECTOR_FORMS, line)
+            bad = True
+    return () if bad else tuple(out)
+
+
+def _css_problem(selector: str, where: str, problem, line) -> bool:
+    """Report an empty or invalid CSS selector; True when there was one."""
+    if not selector.strip():
+        problem(where, "must be a non-empty CSS selector", line)
+        return True
     import soupsieve
 
-    for s in items:
-        try:
-            soupsieve.compile(s)
-        except Exception as e:  # soupsieve.SelectorSyntaxError and friends
-            problem(key, f"invalid CSS selector {s!r}: {str(e).splitlines()[0]}", line)
-    return tuple(items)
+    try:
+        soupsieve.compile(selector)
+    except Exception as e:  # soupsieve.SelectorSyntaxError and friends
+        problem(where, f"invalid CSS selector {selector!r}: {str(e).splitlines()[0]}", line)
+        return True
+    return False
+
+
+def _range(table: dict, where: str, problem, line, text: str) -> RangeSelector | None:
+    """A range table { start_before|start_after = CSS, end_before|end_after = CSS }, or None (reported)."""
+    ok = True
+    for k in sorted(set(table) - set(RANGE_KEYS), key=str):
+        problem(f"{where}.{k}", "unknown key in a range (keys: start_before or start_after, "
+                "optionally end_before or end_after)", _value_line(text, line, k))
+        ok = False
+    starts = [k for k in ("start_before", "start_after") if k in table]
+    ends = [k for k in ("end_before", "end_after") if k in table]
+    if not starts:
+        problem(where, "a range needs start_before or start_after", _value_line(text, line, next(iter(table), "{")))
+        ok = False
+    elif len(starts) == 2:
+        problem(where, "a range takes start_before or start_after, not both", _value_line(text, line, "start_after"))
+        ok = False
+    if len(ends) == 2:
+        problem(where, "a range takes end_before or end_after, not both", _value_line(text, line, "end_after"))
+        ok = False
+    for k in starts + ends:
+        v = table[k]
+        if not isinstance(v, str):
+            problem(f"{where}.{k}", "must be a CSS selector (a string)", _value_line(text, line, k))
+            ok = False
+        elif _css_problem(v, f"{where}.{k}", problem, _value_line(text, line, k)):
+            ok = False
+    return RangeSelector(**{k: table[k] for k in starts + ends}) if ok else None
+
+
+def _value_line(text: str, line: int | None, needle: str) -> int | None:
+    """The line of the first occurrence of needle in the value that starts on `line` (a key's
+    line): a multi-line array ends at its `]` line or at the next key or table. Else `line`."""
+    if not text or line is None:
+        return line
+    lines = text.splitlines()
+    for i in range(line - 1, len(lines)):
+        s = lines[i]
+        if i > line - 1 and (re.match(r"^\s*\[", s) or re.match(r"^[ \t]*[A-Za-z0-9_\"'-]+[ \t]*=", s)):
+            break
+        if needle in s:
+            return i + 1
+        if i > line - 1 and s.strip().startswith("]"):
+            break
+    return line
 
 
 def read_declaration_text(path: Path) -> str:

@@ -5,10 +5,12 @@ the document; importing their JSON saves a user from finding URLs and selectors 
 exporting ours lets OTA track the documents we audit. Conversion is pure (no I/O): the command
 module reads and writes the files.
 
-What cannot be carried over is reported, never silently dropped: range selectors
-({startBefore, endBefore, ...}), named JavaScript filters, client-side scripts
-(`executeClientScripts`), URLs that are not http(s). Several pages forming one OTA document
-(`combine`) become one [[documents]] entry per page with the same `type` and a shared `group`.
+CSS selectors and range selectors ({startBefore|startAfter, endBefore|endAfter}, ours
+{start_before = ..., end_before = ...}) are carried over both ways. What cannot be carried over
+is reported, never silently dropped: invalid selectors or ranges, named JavaScript filters,
+client-side scripts (`executeClientScripts`), URLs that are not http(s). Several pages forming
+one OTA document (`combine`) become one [[documents]] entry per page with the same `type` and
+a shared `group`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from urllib.parse import urlsplit
 import soupsieve
 import tomli_w
 
+from audit.declarations.model import RANGE_KEYS, RangeSelector
+from audit.declarations.write import document_toml
 from audit.errors import InputError
 
 #: OTA terms types (and their OTA aliases) that have an exact counterpart in our document types.
@@ -81,7 +85,7 @@ class Conversion:
         body = [tomli_w.dumps(top)]
         for doc, ota_type in zip(self.declaration["documents"], self.ota_types):
             comment = f"# OTA terms type: {_one_line(ota_type)}\n" if map_terms_type(ota_type) == "other" else ""
-            body.append(comment + "[[documents]]\n" + tomli_w.dumps(doc))
+            body.append(comment + "[[documents]]\n" + document_toml(doc))
         return head + "\n".join(body)
 
 
@@ -188,13 +192,13 @@ def _convert_source(where: str, ours: str, src: dict, unmapped: list[str]) -> di
         return None
     doc: dict = {"type": ours, "url": url.strip()}
     if "select" in src:
-        selects = _css_list(src["select"], f"{where} select", unmapped,
-                            consequence="the whole page is kept")
+        selects = _selector_list(src["select"], f"{where} select", unmapped,
+                                 consequence="the whole page is kept")
         if selects:
-            doc["select"] = selects[0] if len(selects) == 1 else selects
+            doc["select"] = selects[0] if len(selects) == 1 and isinstance(selects[0], str) else selects
     if "remove" in src:
-        removes = _css_list(src["remove"], f"{where} remove", unmapped,
-                            consequence="that part is not removed")
+        removes = _selector_list(src["remove"], f"{where} remove", unmapped,
+                                 consequence="that part is not removed")
         if removes:
             doc["remove"] = removes
     filters = src.get("filter")
@@ -207,22 +211,50 @@ def _convert_source(where: str, ours: str, src: dict, unmapped: list[str]) -> di
     return doc
 
 
-def _css_list(value: object, where: str, unmapped: list[str], consequence: str) -> list[str]:
-    """CSS selectors from an OTA select/remove value; ranges and invalid selectors are reported."""
+#: OTA's range keys -> ours.
+_OTA_RANGE_KEYS = {"startBefore": "start_before", "startAfter": "start_after",
+                   "endBefore": "end_before", "endAfter": "end_after"}
+
+
+def _selector_list(value: object, where: str, unmapped: list[str], consequence: str) -> list[str | dict]:
+    """Our select/remove entries from an OTA value: CSS selectors and range tables
+    ({"start_before": css, "end_before": css}); invalid ones are reported."""
     items = value if isinstance(value, list) else [value]
-    out, lost = [], []
+    out: list[str | dict] = []
+    lost = []
     for item in items:
         if isinstance(item, str) and _is_css(item):
             out.append(item.strip())
         elif isinstance(item, dict) and any(k.startswith(("start", "end")) for k in item):
-            bounds = ", ".join(f"{k} {v!r}" for k, v in sorted(item.items()) if isinstance(v, str))
-            lost.append(f"range selector ({bounds})")
+            table, why = _range_table(item)
+            if table is not None:
+                out.append(table)
+            else:
+                bounds = ", ".join(f"{k} {v!r}" for k, v in sorted(item.items()) if isinstance(v, str))
+                lost.append(f"range selector ({bounds}): {why}")
         else:
             lost.append(f"not a CSS selector ({_short(item)})")
     if lost:
         tail = consequence if not out or "remove" in where else "the other selectors are kept"
         unmapped.append(f"{where}: {'; '.join(lost)} not mapped; {tail}")
     return out
+
+
+def _range_table(item: dict) -> tuple[dict | None, str]:
+    """An OTA range object as our range table (snake_case keys), or (None, why not)."""
+    unknown = sorted(set(item) - set(_OTA_RANGE_KEYS), key=str)
+    if unknown:
+        return None, f"unknown key(s) {', '.join(map(str, unknown))}"
+    table = {_OTA_RANGE_KEYS[k]: item[k] for k in _OTA_RANGE_KEYS if k in item}
+    for k, v in table.items():
+        if not isinstance(v, str) or not _is_css(v):
+            return None, f"{k}: not a CSS selector ({_short(v)})"
+        table[k] = v.strip()
+    try:
+        RangeSelector(**table)
+    except ValueError as e:
+        return None, str(e)
+    return {k: table[k] for k in RANGE_KEYS if k in table}, ""
 
 
 def _is_css(selector: str) -> bool:
@@ -360,8 +392,22 @@ def export(declaration: dict, source: str) -> Export:
 
 def _ota_source(doc: dict) -> dict:
     out: dict = {"fetch": doc["url"]}
-    if doc.get("select"):
-        out["select"] = doc["select"] if isinstance(doc["select"], list) else [doc["select"]]
-    if doc.get("remove"):
-        out["remove"] = doc["remove"] if isinstance(doc["remove"], list) else [doc["remove"]]
+    for key in ("select", "remove"):
+        if doc.get(key):
+            items = doc[key] if isinstance(doc[key], list) else [doc[key]]
+            out[key] = [_ota_selector(item) for item in items]
     return out
+
+
+def _ota_selector(item: str | dict) -> str | dict:
+    """A CSS selector as it is; a range table (already validated) in OTA's camelCase form.
+
+    OTA's ranges always have an end: ours without one runs to the end of the page, which is
+    `endAfter: "body"` in DOM-range terms (and in ours: the end may be a container of the start).
+    """
+    if isinstance(item, str):
+        return item
+    rng = RangeSelector(**{k: item[k] for k in RANGE_KEYS if k in item})
+    if rng.end is None:
+        rng = RangeSelector(rng.start_before, rng.start_after, None, "body")
+    return rng.as_ota()

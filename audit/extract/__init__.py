@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from audit.errors import InputError
 from audit.extract.text import ExtractedText
+
+if TYPE_CHECKING:
+    from audit.declarations.model import Selector
 
 MAX_BYTES = 20 * 1024 * 1024  # files over 20 MB are refused (SPEC: oversized input)
 
@@ -77,9 +82,11 @@ def extract(
     data: bytes,
     content_type: str | None = None,
     filename: str | None = None,
-    select: list[str] | None = None,
-    remove: list[str] | None = None,
+    select: Sequence[Selector] | None = None,
+    remove: Sequence[Selector] | None = None,
 ) -> ExtractedText:
+    """Extract a document's text; `select`/`remove` (CSS selectors and ranges, see
+    audit.declarations.model.RangeSelector) apply to HTML only."""
     if not data or not data.strip():
         raise InputError("empty document")
     if len(data) > MAX_BYTES:

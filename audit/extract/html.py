@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PageElement, PreformattedString
 from bs4.exceptions import ParserRejectedMarkup
 
+from audit.declarations.model import RangeSelector, Selector
 from audit.errors import InputError
 from audit.extract.text import ExtractedText, build
 
@@ -45,7 +47,17 @@ except ImportError:  # pragma: no cover - older bs4 uses a plain dict already
 _KIND = {"li": "item", "dt": "item", "dd": "item", "td": "cell", "th": "cell", "pre": "pre"}
 
 
-def extract_html(markup: str | bytes, select: list[str] | None = None, remove: list[str] | None = None) -> ExtractedText:
+def extract_html(markup: str | bytes, select: Sequence[Selector] | None = None,
+                 remove: Sequence[Selector] | None = None) -> ExtractedText:
+    """The text blocks of a page; `select` keeps parts of it, `remove` drops parts.
+
+    Both take CSS selectors and ranges (RangeSelector). Without a range, CSS selects are read
+    in selector order (the matches of each in document order, nested ones once) and CSS removes
+    are cut out of the tree. With a range anywhere, one walk of the page keeps what any select
+    covers, in document order (overlaps once), minus what any remove covers: see _extract_ranges.
+    """
+    if any(type(s) is not str for s in select or ()) or any(type(s) is not str for s in remove or ()):
+        return _extract_ranges(markup, list(select or ()), list(remove or ()))
     options = dict(_FAST_ATTRIBUTES)
     if not (select or remove):
         # Without CSS selectors to honour, class="a b" may stay one string: splitting every
@@ -79,6 +91,214 @@ def extract_html(markup: str | bytes, select: list[str] | None = None, remove: l
     for root in roots:
         _walk(root, blocks, keep_structural=bool(select))
     return build(blocks, title=title, fmt="html", warnings=warnings)
+
+
+def _parse(markup: str | bytes) -> BeautifulSoup:
+    try:
+        return BeautifulSoup(markup, "lxml", **_FAST_ATTRIBUTES)
+    except (ParserRejectedMarkup, ValueError) as e:  # pragma: no cover - lxml is very forgiving
+        raise InputError(f"cannot parse HTML: {e}") from None
+
+
+def _css(soup: BeautifulSoup, selector: str, limit: int = 0) -> list[Tag]:
+    try:
+        return soup.select(selector, limit=limit)
+    except Exception as e:  # soupsieve raises its own error types
+        raise InputError(f"bad CSS selector {selector!r}: {e}") from None
+
+
+# Counters of the range walk: how many selections cover the node, how many removals, and how
+# many furniture subtrees that are walked only because an edge of a range lies inside them.
+_SELECTED, _REMOVED, _MUTED = 0, 1, 2
+
+
+class _Edges:
+    """Where the kept/dropped spans of a page begin and end, keyed by node id.
+
+    A span opens or closes either just before a node (`before`, applied when the walk reaches
+    it) or just after its subtree (`after`, applied by a marker the walk pops after the children).
+    """
+
+    def __init__(self) -> None:
+        self.before: dict[int, list[tuple[int, int]]] = {}
+        self.after: dict[int, list[tuple[int, int]]] = {}
+        self.nodes: list[PageElement] = []  # every node an edge is attached to
+        self.exempt: set[int] = set()  # starts of selections and their containers: never furniture
+
+    def add(self, counter: int, start: PageElement, start_after: bool, end: PageElement | None,
+            end_after: bool) -> None:
+        (self.after if start_after else self.before).setdefault(id(start), []).append((counter, 1))
+        self.nodes.append(start)
+        if end is not None:
+            (self.after if end_after else self.before).setdefault(id(end), []).append((counter, -1))
+            self.nodes.append(end)
+        node = start if counter == _SELECTED else None
+        while node is not None and id(node) not in self.exempt:  # containers of one are in already
+            self.exempt.add(id(node))
+            node = node.parent
+
+    def path(self) -> set[int]:
+        """Ids of the nodes with an edge and of all their containers: the walk must enter them."""
+        ids: set[int] = set()
+        for node in self.nodes:
+            while node is not None and id(node) not in ids:
+                ids.add(id(node))
+                node = node.parent
+        return ids
+
+
+def _resolve(soup: BeautifulSoup, rng: RangeSelector, warnings: list[str]
+             ) -> tuple[Tag, Tag | None] | None:
+    """(start element, end element or None = to the end of the page), or None: start not found.
+
+    The end is the first element matching the end selector after the start in document order
+    (inside the start element too, unless the range starts after it); an end_after may also be
+    a container of the start (from a heading to the end of its section), the closest one.
+    """
+    matches = _css(soup, rng.start, limit=1)
+    if not matches:
+        return None
+    start = matches[0]
+    if rng.end is None:
+        return start, None
+    ends = {id(t) for t in _css(soup, rng.end)}
+    node = _last_descendant(start).next_element if rng.start_after is not None else start.next_element
+    while node is not None:  # one forward scan, stopped at the first end
+        if id(node) in ends:
+            return start, node
+        node = node.next_element
+    if rng.end_after is not None:
+        for container in ([start] if rng.start_before is not None else []) + list(start.parents):
+            if id(container) in ends:
+                return start, container
+    warnings.append(f"range {rng}: end {rng.end!r} matched nothing after the start; kept to the end of the page")
+    return start, None
+
+
+def _last_descendant(tag: Tag) -> PageElement:
+    node: PageElement = tag
+    while isinstance(node, Tag) and node.contents:
+        node = node.contents[-1]
+    return node
+
+
+def _extract_ranges(markup: str | bytes, select: list[Selector], remove: list[Selector]) -> ExtractedText:
+    """extract_html when a select or remove is a range: mark span edges, then walk once.
+
+    The tree is not changed: every select (CSS match or range) opens and closes a `selected`
+    span, every remove a `removed` span; text is kept where some selection covers it and no
+    removal does. Overlapping spans just count up and down, so the result is the union of the
+    selections in document order. Without any select (or when none matched) the whole page is
+    the selection, as in extract_html. Linear: a CSS scan per selector, one forward scan per
+    range end, one walk that skips every subtree holding neither kept text nor an edge.
+    """
+    soup = _parse(markup)
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    warnings: list[str] = []
+    edges = _Edges()
+    for sel in select:
+        if isinstance(sel, str):
+            for tag in _css(soup, sel):
+                edges.add(_SELECTED, tag, False, tag, True)
+        else:
+            found = _resolve(soup, sel, warnings)
+            if found is not None:
+                edges.add(_SELECTED, found[0], sel.start_after is not None, found[1], sel.end_after is not None)
+    whole = not select or not edges.nodes
+    if select and whole:
+        warnings.append(f"selector {', '.join(map(str, select))!r} matched nothing; used the whole page")
+    for sel in remove:
+        if isinstance(sel, str):
+            for tag in _css(soup, sel):
+                edges.add(_REMOVED, tag, False, tag, True)
+        else:
+            found = _resolve(soup, sel, warnings)
+            if found is not None:
+                edges.add(_REMOVED, found[0], sel.start_after is not None, found[1], sel.end_after is not None)
+    blocks: list[tuple[str, str]] = []
+    _walk_spans(soup, edges, blocks, selected=1 if whole else 0, keep_structural=bool(select))
+    return build(blocks, title=title, fmt="html", warnings=warnings)
+
+
+def _walk_spans(root: BeautifulSoup, edges: _Edges, blocks: list[tuple[str, str]], selected: int,
+                keep_structural: bool) -> None:
+    """_walk over the whole page, keeping only the text inside the spans of `edges`.
+
+    Containers are entered whether their text is kept or not, so a kept part that begins or
+    ends inside a <div> or an <li> still gets that block's kind and boundaries. A subtree with
+    no edge is skipped whole while nothing is kept; furniture is skipped as in _walk, or, when
+    an edge lies inside it, walked muted (edges applied, no text kept).
+    """
+    buf: list[str] = []
+    kind_stack: list[str] = []
+    counts = [selected, 0, 0]
+    before, after, exempt, path = edges.before, edges.after, edges.exempt, edges.path()
+    current_kind = "paragraph"
+
+    def flush(kind: str) -> None:
+        if buf:
+            text = "".join(buf)
+            buf.clear()
+            if text.strip():
+                blocks.append((kind, text))
+
+    def apply(changes) -> bool:
+        was = counts[_SELECTED]
+        for counter, delta in changes:
+            counts[counter] += delta
+        if was and not counts[_SELECTED]:  # a selection ends: its text is a block of its own
+            flush(current_kind)
+        return counts[_SELECTED] > 0 and not counts[_REMOVED] and not counts[_MUTED]
+
+    on = apply(())
+    stack: list = [root]
+    while stack:
+        node = stack.pop()
+        if node is None:  # the end of a block element
+            kind = kind_stack.pop() if kind_stack else "paragraph"
+            flush(kind)
+            current_kind = kind_stack[-1] if kind_stack else "paragraph"
+            continue
+        cls = type(node)
+        if cls is tuple:  # span edges after a subtree
+            on = apply(node)
+            continue
+        if cls is NavigableString:
+            if on:
+                buf.append(node)
+            continue
+        if not isinstance(node, Tag):
+            if on and isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+                buf.append(node)
+            continue
+        nid = id(node)
+        changes = before.get(nid)
+        if changes:
+            on = apply(changes)
+        if not on and nid not in path:
+            continue  # nothing kept below and no edge: skip the subtree
+        name = node.name
+        if (node is not root and nid not in exempt and (name in _DROP_NAMES or node.attrs)
+                and _furniture(node, keep_structural)):
+            if nid not in path:
+                continue
+            closing = after.get(nid, [])
+            stack.append(tuple(closing) + ((_MUTED, -1),))
+            on = apply(((_MUTED, 1),))
+            stack.extend(c for c in reversed(node.contents) if type(c) is not NavigableString)
+            continue
+        closing = after.get(nid)
+        if closing:
+            stack.append(tuple(closing))
+        if name in _BLOCKS:
+            flush(current_kind)
+            current_kind = "heading" if name in _HEADINGS else _KIND.get(name, "paragraph")
+            kind_stack.append(current_kind)
+            stack.append(None)
+        elif name not in _INLINE and on:
+            buf.append(" ")
+        stack.extend(reversed(node.contents))
+    flush(current_kind)
 
 
 def _outermost(tags: list[Tag]) -> list[Tag]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from audit.declarations.model import Selector
 from audit.errors import InputError
 from audit.extract import MAX_BYTES, extract
 from audit.extract.doctype import guess_type
@@ -90,8 +92,8 @@ def load_document(
     doc_type: str | None,
     content_type: str | None = None,
     filename: str | None = None,
-    select: list[str] | None = None,
-    remove: list[str] | None = None,
+    select: Sequence[Selector] | None = None,  # CSS selectors and ranges
+    remove: Sequence[Selector] | None = None,
     public: bool = True,
 ) -> LoadedDocument:
     try:

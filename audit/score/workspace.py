@@ -31,7 +31,12 @@ from typing import Callable
 from audit.archive.cache import cache_key, load_cached, store_cached
 from audit.archive.store import Archive, age_text
 from audit.declarations.load import load_declarations
-from audit.declarations.model import Declaration, DeclarationProblem, DeclaredDocument
+from audit.declarations.model import (
+    Declaration,
+    DeclarationProblem,
+    DeclaredDocument,
+    selectors_plain,
+)
 from audit.declarations.reviews import load_reviews
 from audit.errors import InputError
 from audit.extract import MAX_BYTES, extract
@@ -223,7 +228,9 @@ def _shown_path(ws, path: Path) -> str:
 
 
 def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredDocument, out: WorkspaceScores):
-    key = cache_key(sha, rubric.sha256, ctype or _ext(filename), doc.select, doc.remove)
+    # ranges enter the key as their tables; a declaration without ranges keeps its old keys
+    key = cache_key(sha, rubric.sha256, ctype or _ext(filename), selectors_plain(doc.select),
+                    selectors_plain(doc.remove))
     cached = load_cached(ws.archive_dir, key)
     if cached is not None:
         out.cache_hits += 1
