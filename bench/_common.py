@@ -40,7 +40,7 @@ _POLICY_SENTENCES = (
 
 
 def machine() -> dict:
-    """The machine the figures came from (for docs/readme/performance.md)."""
+    """The machine the figures came from (for the README's Performance section)."""
     cpu = ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -9,7 +9,7 @@ import click
 from audit.archive.files import atomic_write
 from audit.errors import InputError
 
-EXAMPLE = '''# A company declaration: what to fetch and score. See the README ("Declaring a company").
+EXAMPLE = '''# A company declaration: what to fetch and score. See the README ("Create a workspace and declare a company").
 name = "Example Corp"
 website = "https://example.com"
 hosts = ["example.com"]          # probed for transport security by `audit probe`
@@ -18,7 +18,7 @@ hosts = ["example.com"]          # probed for transport security by `audit probe
 [[documents]]
 type = "law-enforcement-guidelines"
 url = "https://example.com/legal/law-enforcement"
-# select = "main"                 # CSS selector(s) for the policy text
+# select = "main"                 # CSS selector(s) or ranges for the policy text
 # remove = [".cookie-banner"]     # CSS selectors to drop
 
 [[documents]]
