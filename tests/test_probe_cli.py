@@ -118,3 +118,14 @@ def test_probe_sends_the_user_agent_it_is_given(run_cli, tmp_path, good_cert, ca
         assert run_cli("probe", "--workspace", ws, "--allow-private-network", "--ca-bundle", ca_bundle,
                        "--http-port", str(closed_port())).code == 0
     assert all(ua.startswith("encryption-audit/") for ua in conf["user_agents"])
+
+
+def test_probe_warns_that_it_does_not_use_the_proxy(run_cli, tmp_path):
+    ws = workspace(tmp_path, [f"{HOST}:{closed_port()}"])
+    r = run_cli("probe", "--workspace", ws, "--allow-private-network", "--timeout", "1",
+                env={"ALL_PROXY": "socks5h://127.0.0.1:9", "all_proxy": "socks5h://127.0.0.1:9"})
+    assert "not through the proxy" in r.err and "this machine's address" in r.err
+    quiet = run_cli("probe", "--workspace", ws, "--allow-private-network", "--timeout", "1",
+                    env={"ALL_PROXY": "", "all_proxy": "", "HTTPS_PROXY": "", "https_proxy": "",
+                         "HTTP_PROXY": "", "http_proxy": ""})
+    assert "not through the proxy" not in quiet.err

@@ -30,6 +30,18 @@ def _check_bundle(path: str | None) -> None:
             raise InputError(f"{path}: not a usable CA bundle: {e}") from None
 
 
+def _warn_if_proxied(decls) -> None:
+    """A worker fetching through Tor must know that probes do not go through it."""
+    import urllib.request
+
+    proxies = {k: v for k, v in urllib.request.getproxies_environment().items() if k != "no" and v}
+    if proxies and any(d.hosts for d in decls):
+        names = ", ".join(sorted(f"{k}_proxy" for k in proxies))
+        click.echo(f"audit: warning: probes connect to the declared hosts directly, not through the proxy "
+                   f"({names}): those hosts see this machine's address. Skip `audit probe` (or use "
+                   f"`audit --offline run`) to stay behind the proxy.", err=True)
+
+
 @click.command("probe")
 @click.argument("slugs", nargs=-1, metavar="[SLUG...]")
 @workspace_option
@@ -55,6 +67,7 @@ def probe(slugs, workspace, allow_private_network, ca_bundle, timeout, http_port
     bundle = ca_bundle_from_env(ca_bundle)
     user_agent = checked_user_agent(user_agent)
     _check_bundle(bundle)
+    _warn_if_proxied(decls)
     for d in decls:
         if not d.hosts:
             click.echo(f"audit: {d.slug}: no hosts declared: nothing to probe", err=True)
