@@ -213,7 +213,8 @@ def test_local_path_must_stay_inside_workspace(tmp_path, run_cli):
     assert "abs.toml:5: [documents[0].path]" in r.err
 
 
-def test_workspace_may_be_given_before_the_command(run_cli, tmp_path):
+def test_workspace_may_be_given_before_the_command(run_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764288000")  # generated_at must not tick between runs
     examples = Path(__file__).resolve().parents[1] / "examples"
     before = run_cli("--workspace", str(examples), "score", "--format", "json", cwd=tmp_path)
     after = run_cli("score", "--workspace", str(examples), "--format", "json", cwd=tmp_path)
