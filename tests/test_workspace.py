@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from httpfixtures import LocalServer
 
 from audit.declarations.load import load_declarations

@@ -108,6 +108,24 @@ def score_company(
     results: list[CriterionResult] = []
     for c in rubric.criteria:
         results.append(_criterion(rubric, c, documents, probes, reviews, not_applicable))
+    demands, score = demand_scores(rubric, results)
+    grade = rubric.grade_for(score) if score is not None else None
+    cap_note = None
+    if grade is not None:
+        order = [g.grade for g in rubric.grades]
+        for cap in rubric.caps:
+            r = next(r for r in results if r.id == cap.criterion)
+            if r.level is cap.level and order.index(grade) < order.index(cap.max_grade):
+                grade = cap.max_grade
+                cap_note = f"capped at {cap.max_grade}: {cap.criterion} is {cap.level.value}"
+    coverage = coverage_of(results)
+    docs = tuple(sorted([d.ref for d in documents] + list(failed_documents), key=lambda r: (r.type, r.url)))
+    return Scorecard(slug, name, score, grade, coverage, tuple(demands), tuple(results), docs, cap_note)
+
+
+def demand_scores(rubric: Rubric, results: list[CriterionResult]) -> tuple[tuple[DemandScore, ...], float | None]:
+    """Each demand's weighted mean of its scored criteria, and the overall weighted mean of those
+    demands (None where nothing was scored: "could not tell" is not a score)."""
     demands = []
     total = 0.0
     total_w = 0.0
@@ -121,17 +139,12 @@ def score_company(
         demands.append(DemandScore(d.id, round1(s)))
         total += s * d.weight
         total_w += d.weight
-    score = round1(total / total_w) if total_w else None
-    grade = rubric.grade_for(score) if score is not None else None
-    cap_note = None
-    if grade is not None:
-        order = [g.grade for g in rubric.grades]
-        for cap in rubric.caps:
-            r = next(r for r in results if r.id == cap.criterion)
-            if r.level is cap.level and order.index(grade) < order.index(cap.max_grade):
-                grade = cap.max_grade
-                cap_note = f"capped at {cap.max_grade}: {cap.criterion} is {cap.level.value}"
-    coverage = Coverage(
+    return tuple(demands), (round1(total / total_w) if total_w else None)
+
+
+def coverage_of(results: list[CriterionResult]) -> Coverage:
+    """How many criteria ended at each kind of level (the scorecard's coverage line)."""
+    return Coverage(
         criteria=len(results),
         evidenced=sum(1 for r in results if r.level in (Level.MET, Level.PARTIAL, Level.NOT_MET)),
         no_disclosure=sum(1 for r in results if r.level is Level.NO_DISCLOSURE),
@@ -140,8 +153,6 @@ def score_company(
         reviewed=sum(1 for r in results if r.reviewed),
         unreviewed=sum(1 for r in results if r.level is Level.UNREVIEWED),
     )
-    docs = tuple(sorted([d.ref for d in documents] + list(failed_documents), key=lambda r: (r.type, r.url)))
-    return Scorecard(slug, name, score, grade, coverage, tuple(demands), tuple(results), docs, cap_note)
 
 
 def _criterion(rubric, c: Criterion, documents, probes, reviews, not_applicable) -> CriterionResult:

@@ -40,10 +40,10 @@ from audit.declarations.model import (
 from audit.declarations.reviews import load_reviews
 from audit.errors import InputError
 from audit.extract import MAX_BYTES, extract
-from audit.models import Coverage, DemandScore, DocumentRef, Level, Scorecard
+from audit.models import DocumentRef, Level, Scorecard
 from audit.probe.store import load_outcomes
 from audit.rubric.model import Rubric
-from audit.score.engine import DocumentFindings, round1, score_company
+from audit.score.engine import DocumentFindings, coverage_of, demand_scores, score_company
 from audit.score.inputs import mtime_utc, source_date_epoch
 from audit.score.matcher import find_all
 
@@ -147,21 +147,8 @@ def unevaluated_card(card: Scorecard, rubric: Rubric, reason: str) -> Scorecard:
         else:
             r = replace(r, automatic_level=auto)
         criteria.append(r)
-    demands = []
-    for d in card.demands:
-        scored = [r for r in criteria if r.demand == d.id and r.points is not None]
-        weight = sum(r.weight for r in scored)
-        demands.append(DemandScore(d.id, round1(sum(r.points * r.weight for r in scored) / weight) if weight else None))
-    coverage = Coverage(
-        criteria=len(criteria),
-        evidenced=sum(1 for r in criteria if r.level in (Level.MET, Level.PARTIAL, Level.NOT_MET)),
-        no_disclosure=sum(1 for r in criteria if r.level is Level.NO_DISCLOSURE),
-        not_applicable=sum(1 for r in criteria if r.level is Level.NOT_APPLICABLE),
-        not_evaluated=sum(1 for r in criteria if r.level is Level.NOT_EVALUATED),
-        reviewed=sum(1 for r in criteria if r.reviewed),
-        unreviewed=sum(1 for r in criteria if r.level is Level.UNREVIEWED),
-    )
-    return replace(card, score=None, grade=None, grade_cap=None, coverage=coverage, demands=tuple(demands),
+    demands, _ = demand_scores(rubric, criteria)  # no overall score: most of the company went unread
+    return replace(card, score=None, grade=None, grade_cap=None, coverage=coverage_of(criteria), demands=demands,
                    criteria=tuple(criteria), not_evaluated_reason=reason)
 
 
