@@ -196,28 +196,26 @@ def _extract_ranges(markup: str | bytes, select: list[Selector], remove: list[Se
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     warnings: list[str] = []
     edges = _Edges()
-    for sel in select:
-        if isinstance(sel, str):
-            for tag in _css(soup, sel):
-                edges.add(_SELECTED, tag, False, tag, True)
-        else:
-            found = _resolve(soup, sel, warnings)
-            if found is not None:
-                edges.add(_SELECTED, found[0], sel.start_after is not None, found[1], sel.end_after is not None)
+    _mark(soup, select, _SELECTED, edges, warnings)
     whole = not select or not edges.nodes
     if select and whole:
         warnings.append(f"selector {', '.join(map(str, select))!r} matched nothing; used the whole page")
-    for sel in remove:
-        if isinstance(sel, str):
-            for tag in _css(soup, sel):
-                edges.add(_REMOVED, tag, False, tag, True)
-        else:
-            found = _resolve(soup, sel, warnings)
-            if found is not None:
-                edges.add(_REMOVED, found[0], sel.start_after is not None, found[1], sel.end_after is not None)
+    _mark(soup, remove, _REMOVED, edges, warnings)
     blocks: list[tuple[str, str]] = []
     _walk_spans(soup, edges, blocks, selected=1 if whole else 0, keep_structural=bool(select))
     return build(blocks, title=title, fmt="html", warnings=warnings)
+
+
+def _mark(soup: BeautifulSoup, selectors, kind, edges: _Edges, warnings: list[str]) -> None:
+    """Add the spans of SELECTORS (CSS: each matching element whole; ranges: start to end) as KIND."""
+    for sel in selectors:
+        if isinstance(sel, str):
+            for tag in _css(soup, sel):
+                edges.add(kind, tag, False, tag, True)
+        else:
+            found = _resolve(soup, sel, warnings)
+            if found is not None:
+                edges.add(kind, found[0], sel.start_after is not None, found[1], sel.end_after is not None)
 
 
 def _walk_spans(root: BeautifulSoup, edges: _Edges, blocks: list[tuple[str, str]], selected: int,
