@@ -47,6 +47,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("•We require valid legal process •We review each request •We notify users", MET),
         ("Absent an emergency, we disclose customer records only pursuant to a subpoena, court order, or search warrant.", MET),
         ("We will comply with requests from the police where we consider it appropriate.", NOT_MET),
+        ("Where an incident happened during a ride, we can usually hand over the route and payment details without a court order.", NOT_MET),
     ],
     "warrant-for-content": [
         ("We do not require a search warrant to disclose the contents of communications.", NOT_MET),
@@ -67,6 +68,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Law enforcement may obtain message content with a subpoena.", NOT_MET),
         ("Content: a search warrant is required.", MET),
         ("Some jurisdictions allow content to be obtained with a subpoena, but we require a warrant.", MET),
+        ("We never produce the contents of a mailbox in response to a subpoena or a non-warrant court order.", MET),
     ],
     "user-notice": [
         ("We are not required to notify users of law enforcement requests, and we do not do so.", NOT_MET),
@@ -89,6 +91,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Unless prohibited by law, we may notify users of requests, but we are under no obligation to do so.", PARTIAL),
         ("Definitions: “Notice” means an e-mail sent to the address associated with the account.", NONE),
         ("We do not provide notice to users when we decide that doing so would compromise an investigation.", PARTIAL),
+        ("We tell the account holder before their information is disclosed, unless a court order prohibits it.", MET),
+        ("We do not inform members when we receive a subpoena for their account.", NOT_MET),
     ],
     "narrow-emergency-disclosure": [
         ("We may disclose information without legal process if we believe in good faith that doing so is necessary to prevent harm to any person.", NOT_MET),
@@ -138,6 +142,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Transparency Report: we publish data on government requests semi-annually.", MET),
         ("We are committed to transparency.", NONE),
         ("Our first transparency report is coming soon.", NONE),
+        ("Every year we publish a transparency report stating the number of orders we received and how many we contested.", MET),
     ],
     "publishes-le-guidelines": [
         ("These Law Enforcement Guidelines are intended for officials seeking information about our users.", MET),
@@ -167,6 +172,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("We honor non-disclosure orders.", NONE),
         ("We will ask a court to lift a gag order that has no fixed end date.", MET),
         ("Non-disclosure orders under 2705(b) prevent us from notifying users.", NONE),
+        ("Once the gag order expires, we notify the affected customer.", MET),
     ],
     "no-direct-access": [
         ("We do not provide any government with direct access to user data.", MET),
@@ -180,6 +186,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Authorities do not have direct access to our data centers.", MET),
         ("Police have no direct access to user data; all requests go through our legal team.", MET),
         ("We provide real-time feeds of location data to law enforcement partners.", NOT_MET),
+        ("Participating agencies can view the live location of a delivery vehicle through the partner dashboard.", NOT_MET),
     ],
     "e2ee-by-default": [
         ("We plan to add end-to-end encryption to direct messages later this year.", NONE),
@@ -219,6 +226,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("We cannot decrypt data protected by Advanced Protection, which you can turn on in settings.", PARTIAL),
         ("Zero-knowledge encryption means even our staff cannot read your notes.", MET),
         ("If you lose your recovery key, we cannot help you recover your data.", NONE),
+        ("Customers can turn on private mode; we do not hold the keys for chats sent in private mode.", PARTIAL),
     ],
     "encrypted-in-transit-and-at-rest": [
         ("We use industry-standard encryption to protect data in transit and at rest.", MET),
@@ -261,6 +269,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("We do not store the content of your messages on our servers.", MET),
         ("We retain call metadata for 90 days.", PARTIAL),
         ("Logs are kept forever.", NOT_MET),
+        ("Connection logs are never retained beyond the session.", MET),
+        ("Location histories and timestamps of every trip are kept permanently.", NOT_MET),
     ],
     "no-data-sales": [
         ("We do not sell your personal information for money, but we share it with advertising partners.", PARTIAL),
@@ -295,6 +305,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Our public safety solutions are trusted by more than a thousand police departments.", NOT_MET),
         ("We have ended all of our contracts with police departments.", MET),
         ("Our solutions for law enforcement agencies help investigators analyze digital evidence.", NOT_MET),
+        ("Our enterprise division supplies sheriff departments across the state.", NOT_MET),
     ],
     "no-surveillance-products": [
         ("We will not sell facial recognition technology to police until a federal law regulates it.", PARTIAL),
@@ -318,6 +329,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("There is no way for police to request recordings from our customers through the app.", MET),
         ("Public safety agencies can post requests for video in the neighborhood app.", NOT_MET),
         ("The app does not include any feature that allows police to request video from users.", MET),
+        ("The app allows police departments to send requests for doorbell videos to residents of a neighbourhood.", NOT_MET),
     ],
     "no-surveillance-by-third-parties": [
         ("Our API terms do not prohibit surveillance.", NONE),
@@ -331,6 +343,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Use of the API for surveillance purposes is strictly prohibited.", PARTIAL),
         ("We may not be able to prevent third parties from using public data for surveillance.", NONE),
         ("Developers must not use the API to monitor activists or journalists.", PARTIAL),
+        ("Partners must not use the service to monitor or profile individuals.", PARTIAL),
     ],
 }
 
