@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import REPO, html_page, load_bench_rubric, report, rubric_info
+from _common import html_page, load_bench_rubric, report, rubric_info
 
 FETCHED_AT = "2026-11-01T00:00:00Z"
 TYPES = ("law-enforcement-guidelines", "privacy-policy", "transparency-report", "encryption")
