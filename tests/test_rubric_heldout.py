@@ -7,7 +7,7 @@ companies, plans for the future and features limited to part of a product. Each 
 as a one-sentence document, like the rubric's own examples, and must get exactly the level a
 careful reader gives it under the methodology.
 
-The set was written in three rounds, each scored before the signals were touched, so every
+The set was written in four rounds, each scored before the signals were touched, so every
 round measured how well the signals generalised to sentences they had not seen. The sentences
 that failed were fixed with general legal vocabulary (never a phrase of one document) and were
 then also added to the rubric as examples; the others live only here.
