@@ -184,7 +184,7 @@ def test_combined_scan_finds_the_same_signals_as_plain_substring_tests():
     import random
 
     from audit.rubric.loader import load_rubric
-    from audit.score.prefilter import MIN_LITERAL, _strongest, plan_for, signal_sets, word_piece
+    from audit.score.prefilter import MIN_LITERAL, _strongest, plan_for, signal_alternatives, word_piece
 
     rubrics = [load_rubric(str(Path(__file__).parent / "data" / "mini_rubric.toml"))]
     try:
@@ -195,13 +195,17 @@ def test_combined_scan_finds_the_same_signals_as_plain_substring_tests():
     texts = [_POLICY_WORDS_MIX(rng) for _ in range(400)] + _sentences_for_prefilter(None)
     for r in rubrics:
         plan = plan_for(r.text_criteria)
-        needs = []
+        needs = []  # per signal: its ways to match, each a list of required sets
         for _c, sig in plan.pairs:
-            pieces = [frozenset(map(word_piece, s)) for s in signal_sets(sig)]
-            needs.append(_strongest([s for s in pieces if min(map(len, s)) >= MIN_LITERAL]))
+            ways = []
+            for way in signal_alternatives(sig):
+                pieces = [frozenset(map(word_piece, s)) for s in way]
+                ways.append(_strongest([s for s in pieces if min(map(len, s)) >= MIN_LITERAL]))
+            needs.append(ways)
         for text in texts:
             low = text.lower()
-            plain = tuple(i for i, sets in enumerate(needs) if all(any(p in low for p in s) for s in sets))
+            plain = tuple(i for i, ways in enumerate(needs)
+                          if any(all(any(p in low for p in s) for s in sets) for sets in ways))
             if any(ch in text for ch in "\u0130\u0131\u017f\u212a"):
                 plain = plan.everything
             assert plan.chosen(text) == plain, text

@@ -186,6 +186,43 @@ def signal_sets(sig) -> list[frozenset[str]]:
     return list(dict.fromkeys(sets))
 
 
+def _top_alternatives(pattern: re.Pattern) -> list[list[frozenset[str]]] | None:
+    """Each top-level alternative's required sets, when the pattern is an `a|b|c` whose
+    alternatives are too many to combine into required sets of the whole (_branch_sets would
+    fall back to a weak union); None otherwise."""
+    try:
+        data = _p.parse(pattern.pattern, pattern.flags).data if isinstance(pattern.pattern, str) else None
+    except Exception:  # an internal parser change must never break scoring
+        return None
+    items = [item for item in data or () if item[0] is not _c.AT]  # the parser factors a shared `\b` out
+    if len(items) != 1 or items[0][0] is not _c.BRANCH:
+        return None
+    per_branch = [_required(branch) for branch in items[0][1][1]]
+    if not all(per_branch) or prod(map(len, per_branch)) <= MAX_COMBINATIONS:
+        return None
+    return per_branch
+
+
+def signal_alternatives(sig) -> list[list[frozenset[str]]]:
+    """Ways a signal can match, each with its required sets: a sentence meeting none of them
+    cannot make the signal fire.
+
+    Usually one way (signal_sets). A signal whose `all` pattern is a long top-level alternation
+    (`this page explains...|guidelines for law enforcement|...`) gets one way per alternative:
+    requiring "one literal of the union of the alternatives" would let nearly every sentence
+    through, while each alternative on its own is selective.
+    """
+    whole = signal_sets(sig)
+    for k, pat in enumerate(sig.all):
+        alternatives = _top_alternatives(pat)
+        if alternatives is None:
+            continue
+        rest = [s for other in sig.all[:k] + sig.all[k + 1:] for s in required_sets(other)]
+        rest += [s for s in whole if s not in rest and s not in required_sets(pat)]  # the `any` set
+        return [list(dict.fromkeys(alt + rest)) for alt in alternatives]
+    return [whole]
+
+
 _WORD_PIECE = re.compile(r"\w+")
 
 
@@ -254,14 +291,19 @@ class Plan:
     def __init__(self, criteria: tuple) -> None:
         self.criteria = criteria  # kept, so that the ids in the cache key stay unique while cached
         self.pairs: list[tuple] = []  # (criterion, signal) in rubric order
-        piece_sets: list[list[frozenset[str]]] = []
+        piece_sets: list[list[frozenset[str]]] = []  # one entry per slot: a way a signal can match
+        slot_signal: list[int] = []  # slot -> index into pairs (a signal's slots are adjacent)
         for c in criteria:
             for sig in c.signals:
+                for way in signal_alternatives(sig):
+                    # a set needing a literal without a word piece, or a too-common one, filters nothing
+                    pieces = [frozenset(map(word_piece, s)) for s in way]
+                    piece_sets.append(_strongest([s for s in pieces if min(map(len, s)) >= MIN_LITERAL]))
+                    slot_signal.append(len(self.pairs))
                 self.pairs.append((c, sig))
-                # a set needing a literal without a word piece, or a too-common one, filters nothing
-                pieces = [frozenset(map(word_piece, s)) for s in signal_sets(sig)]
-                piece_sets.append(_strongest([s for s in pieces if min(map(len, s)) >= MIN_LITERAL]))
-        n = self.n = len(self.pairs)
+        self.slot_signal = slot_signal
+        self.split = len(slot_signal) != len(self.pairs)
+        n = self.n = len(slot_signal)
         self.rows = max(map(len, piece_sets), default=0)
         self.row_mask = (1 << n) - 1
         met: dict[str, int] = {}  # piece -> bits of the sets it meets
@@ -278,7 +320,7 @@ class Plan:
         bits = {w: reduce(or_, (met[p] for p in words if w.startswith(p)), 0) for w in words}
         scanner = re.compile(f"(?=({_trie_regex(words)}))") if words else None
         self.word_masks = _WordMasks(bits, scanner)
-        self.everything = tuple(range(n))
+        self.everything = tuple(range(len(self.pairs)))
 
     def chosen(self, sentence: str) -> tuple[int, ...]:
         """Indices into :attr:`pairs` (rubric order) of the signals that may fire on the sentence."""
@@ -296,6 +338,9 @@ class Plan:
             low = ok & -ok
             ok ^= low
             got.append(low.bit_length() - 1)
+        if self.split:  # slots -> signals; a signal's slots are adjacent, so duplicates are too
+            slot_signal = self.slot_signal
+            return tuple(dict.fromkeys(slot_signal[i] for i in got))
         return tuple(got)
 
 
