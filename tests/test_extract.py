@@ -163,3 +163,19 @@ def test_broken_paragraphs_rejoined_only_when_open_ended():
 
     ex = build([("paragraph", "We disclose data in  "), ("paragraph", "which case we notify."), ("paragraph", "New one.")])
     assert [ex.text[b.start:b.end] for b in ex.blocks] == ["We disclose data in which case we notify.", "New one."]
+
+
+def test_plain_text_standalone_title_lines_become_headings():
+    from audit.extract.markdown import extract_plain
+
+    text = ("Acme Privacy Policy\n\n8. Record retention\n\nWe keep IP address logs for 30 days and then "
+            "delete them.\n\nWhat we collect\n\n- Email address\n- Phone number\n\nGovernment requests\n\n"
+            "We answer only valid legal process, and we tell users first.\n")
+    ex = extract_plain(text)
+    kinds = {ex.text[b.start:b.end]: (b.kind, b.heading) for b in ex.blocks}
+    assert kinds["8. Record retention"][0] == "heading"
+    assert kinds["We keep IP address logs for 30 days and then delete them."] == ("paragraph", "8. Record retention")
+    assert kinds["We answer only valid legal process, and we tell users first."][1] == "Government requests"
+    # a list of short lines is not a run of headings, and a title before a list stays what it was
+    assert kinds["- Email address"][0] == "item" and kinds["- Phone number"][0] == "item"
+    assert kinds["What we collect"][0] != "heading"

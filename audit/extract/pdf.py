@@ -51,6 +51,7 @@ _BULLET = re.compile(r"^\s*([•▪◦●\-–*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+
 def paragraphs_from_lines(text: str) -> list[tuple[str, str]]:
     """Rejoin hard-wrapped lines into paragraphs; a blank line, a bullet or a short title line ends one."""
     blocks: list[tuple[str, str]] = []
+    single: list[bool] = []  # per block: it was one line on its own (a title candidate)
     cur: list[str] = []
     kind = "paragraph"
 
@@ -58,6 +59,7 @@ def paragraphs_from_lines(text: str) -> list[tuple[str, str]]:
         nonlocal kind
         if cur:
             blocks.append((kind, _join(cur)))
+            single.append(len(cur) == 1)
             cur.clear()
         kind = "paragraph"
 
@@ -72,10 +74,29 @@ def paragraphs_from_lines(text: str) -> list[tuple[str, str]]:
         elif cur and _looks_like_heading(s) and cur[-1].rstrip().endswith((".", ":", ";")):
             flush()
             blocks.append(("heading", s))
+            single.append(True)
             continue
         cur.append(s)
     flush()
-    return blocks
+    return _standalone_titles(blocks, single)
+
+
+_TITLE_LINE = re.compile(r"^(?:(?:\d{1,2}(?:\.\d{1,2})*|[IVXLC]{1,5}|[A-Z])[.)]?\s+)?[A-Z][^.;:,!?]{1,78}$")
+
+
+def _standalone_titles(blocks: list[tuple[str, str]], single: list[bool]) -> list[tuple[str, str]]:
+    """A short line standing on its own ("8. Record retention", "Government requests") before a
+    paragraph of prose is that paragraph's heading, so the sentences below it keep their
+    section as context. A run of short lines (a list of data types) is left alone: the block
+    after a title must be prose that ends a sentence and is longer than the title."""
+    out = list(blocks)
+    for i, (kind, text) in enumerate(blocks[:-1]):
+        if kind == "heading" or not single[i] or not _TITLE_LINE.match(text):
+            continue
+        nkind, ntext = blocks[i + 1]
+        if nkind == "paragraph" and len(ntext) > len(text) + 20 and ntext.rstrip().endswith((".", ":", "!", "?", ")")):
+            out[i] = ("heading", text)
+    return out
 
 
 def _looks_like_heading(s: str) -> bool:
