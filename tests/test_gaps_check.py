@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from test_safety import Server
+from test_safety import _no_env_proxies, server  # noqa: F401 (fixtures: a local server, no proxy variables)
 
 from audit.fetch.http import USER_AGENT
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-
-
-@pytest.fixture
-def server():
-    s = Server()
-    yield s
-    s.close()
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
-                "AUDIT_USER_AGENT", "AUDIT_OFFLINE"):
-        monkeypatch.delenv(var, raising=False)
 
 
 def test_check_sends_the_chosen_user_agent(run_cli, server):
