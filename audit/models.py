@@ -90,6 +90,7 @@ class Evidence:
     signal: str
     level: Level  # the level this quote supports on its own
     observation: dict | None = None  # raw probe observations, for probe criteria
+    confidence: float | None = field(default=None, compare=False)  # the reader's, for its deciding quote
 
     def to_json(self) -> dict:
         out = {
@@ -134,6 +135,10 @@ class CriterionResult:
     automatic_level: Level | None = None
     review: Review | None = None
     note: str | None = None
+    #: the reader's calibrated confidence in an automatic text level (None: not read by the model,
+    #: or not a text level); below the model's threshold, or conflicting, the level needs a review
+    confidence: float | None = None
+    needs_review: bool = False
 
     def to_json(self) -> dict:
         out = {
@@ -145,6 +150,8 @@ class CriterionResult:
             "weight": self.weight,
             "reviewed": self.reviewed,
             "conflicting": self.conflicting,
+            "confidence": self.confidence,
+            "needs_review": self.needs_review,
             "evidence": [e.to_json() for e in self.evidence],
         }
         if self.review is not None:

@@ -1,6 +1,8 @@
 """Findings cache: extraction + matching results keyed by what determines them.
 
-Key = sha256 of (snapshot sha256, rubric sha256, content type, select, remove). A snapshot
+Key = sha256 of (cache format, snapshot sha256, rubric sha256, content type, select, remove, and
+where given the reader's and the extractor's versions and the document type, which the learned
+reader reads as context), so findings of an older reader or extractor never survive an upgrade. A snapshot
 re-scored with the same rubric and selectors is read back from `archive/cache/` instead of
 being extracted and matched again, so re-scoring an unchanged archive does almost no work.
 A corrupt or foreign cache file is ignored and rewritten.
@@ -19,8 +21,13 @@ from audit.score.matcher import Finding
 CACHE_VERSION = 1
 
 
-def cache_key(snapshot_sha: str, rubric_sha: str, content_type: str | None, select=(), remove=()) -> str:
-    raw = json.dumps([CACHE_VERSION, snapshot_sha, rubric_sha, (content_type or "").lower(), list(select), list(remove)])
+def cache_key(snapshot_sha: str, rubric_sha: str, content_type: str | None, select=(), remove=(),
+              reader: tuple[str, ...] = ()) -> str:
+    """`reader`: (reader version, extractor version, document type) -- what else decides the findings."""
+    parts = [CACHE_VERSION, snapshot_sha, rubric_sha, (content_type or "").lower(), list(select), list(remove)]
+    if reader:
+        parts.append(list(reader))
+    raw = json.dumps(parts)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
@@ -28,8 +35,8 @@ def cache_path(archive_dir: Path, key: str) -> Path:
     return Path(archive_dir) / "cache" / key[:2] / f"{key}.json"
 
 
-def load_cached(archive_dir: Path, key: str) -> tuple[dict[str, list[Finding]], str, tuple[str, ...]] | None:
-    """(findings, title, warnings) or None when absent or unreadable."""
+def load_cached(archive_dir: Path, key: str) -> tuple[dict[str, list[Finding]], dict[str, float], str, tuple[str, ...]] | None:
+    """(findings, silence, title, warnings) or None when absent or unreadable."""
     path = cache_path(archive_dir, key)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -37,22 +44,27 @@ def load_cached(archive_dir: Path, key: str) -> tuple[dict[str, list[Finding]], 
             return None
         findings = {
             cid: [Finding(f["criterion"], f["signal"], Level(f["level"]), Polarity(f["polarity"]), f["start"],
-                          f["end"], f["quote"], f["negated"], f["hedged"]) for f in items]
+                          f["end"], f["quote"], f["negated"], f["hedged"], f.get("confidence"), f.get("strength"))
+                for f in items]
             for cid, items in raw["findings"].items()
         }
-        return findings, raw.get("title", ""), tuple(raw.get("warnings", ()))
+        silence = {str(k): float(v) for k, v in (raw.get("silence") or {}).items()}
+        return findings, silence, raw.get("title", ""), tuple(raw.get("warnings", ()))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def store_cached(archive_dir: Path, key: str, findings: dict[str, list[Finding]], title: str, warnings) -> None:
+def store_cached(archive_dir: Path, key: str, findings: dict[str, list[Finding]], title: str, warnings,
+                 silence: dict[str, float] | None = None) -> None:
     doc = {
         "key": key,
         "title": title,
         "warnings": list(warnings),
+        "silence": dict(sorted((silence or {}).items())),
         "findings": {
             cid: [{"criterion": f.criterion, "signal": f.signal, "level": f.level.value, "polarity": f.polarity.value,
-                   "start": f.start, "end": f.end, "quote": f.quote, "negated": f.negated, "hedged": f.hedged}
+                   "start": f.start, "end": f.end, "quote": f.quote, "negated": f.negated, "hedged": f.hedged,
+                   "confidence": f.confidence, "strength": f.strength}
                   for f in items]
             for cid, items in sorted(findings.items())
         },

@@ -10,9 +10,9 @@ from pathlib import Path
 from audit.errors import InputError
 from audit.models import Level
 from audit.rubric.model import Rubric
-from audit.score.engine import decide_level
+from audit.reader.learned import read_document
+from audit.reader.measure import nothing_to_hand_over
 from audit.score.inputs import load_document, read_file
-from audit.score.matcher import find_all
 
 _LEVELS = {"met", "partial", "not-met", "no-disclosure", "not-applicable"}
 
@@ -127,12 +127,17 @@ def evaluate(rubric: Rubric, labels: list[LabelledDocument], documents_dir: str)
         path = Path(documents_dir) / doc.file
         data = strip_corpus_header(read_file(str(path)))
         loaded = load_document(data, url=doc.file, fetched_at="", doc_type=doc.doctype, filename=doc.file)
-        found = find_all(rubric, loaded.extracted)
+        reading = read_document(rubric, loaded.extracted, doc.doctype)
+        got = {c.id: reading.readings[c.id] for c in criteria}
+        # METHODOLOGY's "nothing to hand over": on both sides, a provider that cannot decrypt
+        # meets warrant-for-content unless something says content is handed over
+        got_levels = nothing_to_hand_over({cid: r.level.value for cid, r in got.items()})
+        labels = nothing_to_hand_over({c.id: doc.labels.get(c.id, Level.NO_DISCLOSURE).value for c in criteria})
         for c in criteria:
-            label = doc.labels.get(c.id, Level.NO_DISCLOSURE)
+            label = Level(labels[c.id])
             if label is Level.NOT_APPLICABLE:
                 continue
-            decision = decide_level([(loaded.ref, f) for f in found.get(c.id, [])])
-            quote = decision.support[0][1].quote if decision.support else ""
-            report.rows.append(Row(doc.file, c.id, label, decision.level, quote))
+            r = got[c.id]
+            quote = r.findings[0].quote if r.findings else ""
+            report.rows.append(Row(doc.file, c.id, label, Level(got_levels[c.id]), quote))
     return report

@@ -6,7 +6,7 @@ declared not-applicable criteria): no I/O, no clock, so any old snapshot can be 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from audit.models import (
@@ -20,6 +20,7 @@ from audit.models import (
     Review,
     Scorecard,
 )
+from audit.reader.model import review_threshold
 from audit.rubric.model import Criterion, Rubric
 from audit.score.matcher import Finding
 
@@ -32,6 +33,8 @@ class DocumentFindings:
 
     ref: DocumentRef
     findings: dict[str, list[Finding]]
+    #: criterion -> the reader's confidence that this document is silent on it
+    silence: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,9 @@ def _pick(found: list[tuple[DocumentRef, Finding]], rank: int | None) -> tuple[t
     # the quotes at the deciding level first (for "against", the strongest against first)
     def key(df):
         f = df[1]
-        return (f.level.rank if rank is None else f.level.rank != rank, f.hedged, df[0].type, df[0].url, f.start)
+        # the reader's most confident document and its strongest sentence decide, so they come first
+        return (f.level.rank if rank is None else f.level.rank != rank, -(f.confidence or 0.0), -(f.strength or 0.0),
+                f.hedged, df[0].type, df[0].url, f.start)
 
     ordered = sorted(found, key=key)
     for d, f in ordered:
@@ -108,6 +113,7 @@ def score_company(
     results: list[CriterionResult] = []
     for c in rubric.criteria:
         results.append(_criterion(rubric, c, documents, probes, reviews, not_applicable))
+    results = nothing_to_hand_over(rubric, results)
     demands, score = demand_scores(rubric, results)
     grade = rubric.grade_for(score) if score is not None else None
     cap_note = None
@@ -121,6 +127,27 @@ def score_company(
     coverage = coverage_of(results)
     docs = tuple(sorted([d.ref for d in documents] + list(failed_documents), key=lambda r: (r.type, r.url)))
     return Scorecard(slug, name, score, grade, coverage, tuple(demands), tuple(results), docs, cap_note)
+
+
+PROVIDER_CANNOT_DECRYPT = "provider-cannot-decrypt"
+WARRANT_FOR_CONTENT = "warrant-for-content"
+HANDED_OVER_NOTE = "met: the provider cannot decrypt content"
+
+
+def nothing_to_hand_over(rubric: Rubric, results: list[CriterionResult]) -> list[CriterionResult]:
+    """METHODOLOGY's aggregation rule: where provider-cannot-decrypt is met (not conflicting) and no
+    document says content is disclosed (warrant-for-content is not not-met), warrant-for-content
+    is met by that technical guarantee, and says so. A human review of warrant-for-content wins."""
+    by_id = {r.id: r for r in results}
+    pcd, wfc = by_id.get(PROVIDER_CANNOT_DECRYPT), by_id.get(WARRANT_FOR_CONTENT)
+    if pcd is None or wfc is None or wfc.reviewed or wfc.level is Level.NOT_APPLICABLE:
+        return results
+    if pcd.level is not Level.MET or pcd.conflicting or wfc.level in (Level.NOT_MET, Level.MET):
+        return results
+    met = replace(wfc, level=Level.MET, points=rubric.points.get(Level.MET), conflicting=False,
+                  evidence=pcd.evidence + wfc.evidence, note=HANDED_OVER_NOTE, confidence=pcd.confidence,
+                  needs_review=pcd.needs_review, automatic_level=wfc.level)
+    return [met if r.id == WARRANT_FOR_CONTENT else r for r in results]
 
 
 def demand_scores(rubric: Rubric, results: list[CriterionResult]) -> tuple[tuple[DemandScore, ...], float | None]:
@@ -168,7 +195,21 @@ def _criterion(rubric, c: Criterion, documents, probes, reviews, not_applicable)
         return CriterionResult(c.id, c.group, c.method, level, rubric.points.get(level) if level.scored else None,
                                c.weight, True, False, evidence, automatic_level=auto, review=review)
     points = rubric.points.get(auto) if auto.scored else None
-    return CriterionResult(c.id, c.group, c.method, auto, points, c.weight, False, conflicting, evidence, note=note)
+    confidence = _confidence(c, auto, evidence, documents) if not c.has_probe else None
+    needs_review = (confidence is not None and confidence < review_threshold()) or conflicting
+    return CriterionResult(c.id, c.group, c.method, auto, points, c.weight, False, conflicting, evidence, note=note,
+                           confidence=confidence, needs_review=needs_review)
+
+
+def _confidence(c: Criterion, level: Level, evidence: tuple[Evidence, ...], documents) -> float | None:
+    """The reader's confidence in a text level: the deciding quote's, or for silence the least sure
+    document's (None where the model did not read, e.g. rules alone)."""
+    if c.method != "text":
+        return None
+    if level is Level.NO_DISCLOSURE:
+        values = [d.silence.get(c.id) for d in documents]
+        return min(values) if values and None not in values else None
+    return evidence[0].confidence if evidence else None
 
 
 def _automatic(c: Criterion, documents, probes) -> tuple[Level, bool, tuple[Evidence, ...], str | None]:
@@ -207,4 +248,5 @@ def _evidence(ref: DocumentRef, f: Finding) -> Evidence:
         polarity=f.polarity,
         signal=f.signal,
         level=f.level,
+        confidence=f.confidence,
     )

@@ -18,7 +18,7 @@ from audit.extract.text import ExtractedText
 from audit.models import DocumentRef
 from audit.rubric.model import Rubric
 from audit.score.engine import DocumentFindings
-from audit.score.matcher import find_all
+from audit.reader.learned import read_document
 
 
 @dataclass(frozen=True)
@@ -122,4 +122,5 @@ def load_input(item: str, doc_type: str | None, *, allow_private: bool = False, 
 
 
 def findings_for(rubric: Rubric, doc: LoadedDocument) -> DocumentFindings:
-    return DocumentFindings(doc.ref, find_all(rubric, doc.extracted))
+    reading = read_document(rubric, doc.extracted, doc.ref.type)
+    return DocumentFindings(doc.ref, reading.findings(), reading.silence())

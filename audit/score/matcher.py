@@ -27,6 +27,8 @@ class Finding:
     quote: str
     negated: bool = False
     hedged: bool = False
+    confidence: float | None = None  # the reader's calibrated confidence in the level (None: rules alone)
+    strength: float | None = None  # how strongly this sentence carries the level (the reader's; deciding = highest)
 
 
 _WORD = re.compile(r"[\w'’]+")

@@ -39,13 +39,13 @@ from audit.declarations.model import (
 )
 from audit.declarations.reviews import load_reviews
 from audit.errors import InputError
-from audit.extract import MAX_BYTES, extract
+from audit.extract import EXTRACTOR_VERSION, MAX_BYTES, extract
 from audit.models import DocumentRef, Level, Scorecard
 from audit.probe.store import load_outcomes
 from audit.rubric.model import Rubric
 from audit.score.engine import DocumentFindings, coverage_of, demand_scores, score_company
 from audit.score.inputs import mtime_utc, source_date_epoch
-from audit.score.matcher import find_all
+from audit.reader.learned import read_document, reader_version
 
 
 @dataclass
@@ -91,13 +91,13 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
         usable, failed = [], []
         unusable_pages: set[DeclaredDocument] = set()
         for doc in decl.documents:
-            ref, findings, warnings = _document(ws, archive, rubric, decl, doc, out)
+            ref, reading, warnings = _document(ws, archive, rubric, decl, doc, out)
             out.warnings.extend(f"{decl.slug}: {doc.source}: {w}" for w in warnings)
-            if findings is None:
+            if reading is None:
                 failed.append(ref)
                 unusable_pages.add(doc)
             else:
-                usable.append(DocumentFindings(ref, findings))
+                usable.append(DocumentFindings(ref, *reading))
         for group, pages in decl.combined().items():
             bad = [p for p in pages if p in unusable_pages]
             if bad and len(bad) < len(pages):
@@ -171,12 +171,12 @@ def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: Decl
     ctype = (good.headers or {}).get("content-type")
     url = good.final_url or doc.url
     try:
-        findings, title, warnings = _findings(ws, rubric, data, good.sha256, ctype, url, doc, out)
+        findings, silence, title, warnings = _findings(ws, rubric, data, good.sha256, ctype, url, doc, out)
     except InputError as e:
         return DocumentRef(doc.type, doc.url, good.sha256, good.time, "failed", str(e)), None, ()
     ref = DocumentRef(doc.type, doc.url, good.sha256, good.time, status, error, title or None, True)
     warnings = warnings + ((f"stale: {error}",) if status == "stale" else ())
-    return ref, findings, warnings
+    return ref, (findings, silence), warnings
 
 
 def _local(ws, rubric, decl: Declaration, doc: DeclaredDocument, out, archive: Archive | None = None):
@@ -193,10 +193,10 @@ def _local(ws, rubric, decl: Declaration, doc: DeclaredDocument, out, archive: A
     sha = hashlib.sha256(data).hexdigest()
     when = _local_time(archive, decl, doc, shown, sha, len(data), path)
     try:
-        findings, title, warnings = _findings(ws, rubric, data, sha, None, path.name, doc, out)
+        findings, silence, title, warnings = _findings(ws, rubric, data, sha, None, path.name, doc, out)
     except InputError as e:
         return DocumentRef(doc.type, shown, sha, when, "failed", str(e), None, False), None, ()
-    return DocumentRef(doc.type, shown, sha, when, "ok", None, title or None, False), findings, warnings
+    return DocumentRef(doc.type, shown, sha, when, "ok", None, title or None, False), (findings, silence), warnings
 
 
 def _local_time(archive: Archive | None, decl: Declaration, doc: DeclaredDocument, shown: str, sha: str,
@@ -217,7 +217,7 @@ def _shown_path(ws, path: Path) -> str:
 def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredDocument, out: WorkspaceScores):
     # ranges enter the key as their tables; a declaration without ranges keeps its old keys
     key = cache_key(sha, rubric.sha256, ctype or _ext(filename), selectors_plain(doc.select),
-                    selectors_plain(doc.remove))
+                    selectors_plain(doc.remove), (reader_version(), EXTRACTOR_VERSION, doc.type))
     cached = load_cached(ws.archive_dir, key)
     if cached is not None:
         out.cache_hits += 1
@@ -225,12 +225,13 @@ def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredD
     out.cache_misses += 1
     extracted = extract(data, content_type=ctype, filename=filename, select=list(doc.select) or None,
                         remove=list(doc.remove) or None)
-    findings = find_all(rubric, extracted)
+    reading = read_document(rubric, extracted, doc.type)
+    findings, silence = reading.findings(), reading.silence()
     try:
-        store_cached(ws.archive_dir, key, findings, extracted.title, extracted.warnings)
+        store_cached(ws.archive_dir, key, findings, extracted.title, extracted.warnings, silence)
     except OSError:
         pass  # a read-only archive still scores, just without the cache
-    return findings, extracted.title, tuple(extracted.warnings)
+    return findings, silence, extracted.title, tuple(extracted.warnings)
 
 
 def _ext(filename) -> str:

@@ -1,0 +1,91 @@
+"""Training and measuring runs over the labelled corpus: grouped cross-validation, the sealed
+split, the final fit. I/O here; the arithmetic lives in train.py and measure.py."""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from audit.errors import InputError
+from audit.reader.corpus import LabelledDocument, load_all
+from audit.reader.measure import Pair, nothing_to_hand_over
+from audit.reader.train import example_sentences, fit, folds_by_company, predict, prepare
+from audit.rubric.model import Rubric
+
+
+@dataclass
+class Corpus:
+    development: list[LabelledDocument]  # labelled real documents outside the sealed split, plus the dev set
+    sealed: list[LabelledDocument]
+    sealed_companies: frozenset[str]
+
+
+def text_criteria(rubric: Rubric) -> tuple[str, ...]:
+    return tuple(c.id for c in rubric.criteria if c.method == "text")
+
+
+def load_corpus(rubric: Rubric, labels_dir: Path, shared_corpus: Path, with_dev_set: bool = True,
+                limit: int | None = None) -> Corpus:
+    """The labelled documents, split by the sealed companies recorded in labels/sample.toml."""
+    sample = labels_dir / "sample.toml"
+    try:
+        sealed = frozenset(tomllib.loads(sample.read_text(encoding="utf-8"))["sealed"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as e:
+        raise InputError(f"{sample}: cannot read the sealed split: {e}") from None
+    files = sorted((labels_dir / "real").glob("*.toml"))
+    if not files:
+        raise InputError(f"{labels_dir / 'real'}: no label files")
+    known = {c.id for c in rubric.criteria}
+    dev_labels = shared_corpus / "labels.toml"
+    docs = load_all(files, shared_corpus, dev_labels if with_dev_set and dev_labels.exists() else None,
+                    shared_corpus / "documents", known)
+    if limit is not None:
+        real = [d for d in docs if d.source == "real"]
+        keep = {d.file for d in real[:: max(1, len(real) // limit)][:limit]}
+        docs = [d for d in docs if d.source != "real" or d.file in keep]
+    return Corpus([d for d in docs if d.company not in sealed], [d for d in docs if d.company in sealed], sealed)
+
+
+def _pairs(model, prepared, criteria) -> list[Pair]:
+    out = []
+    for p in prepared:
+        if p.doc.source != "real":
+            continue  # the dev set was tuned on: it trains, it is never measured here
+        levels, conf, _ = predict(model, p)
+        got = nothing_to_hand_over(dict(zip(criteria, levels)))
+        gold = nothing_to_hand_over({c: p.doc.level(c).value for c in criteria})
+        for ci, c in enumerate(criteria):
+            if gold[c] == "not-applicable":
+                continue
+            out.append(Pair(p.doc.file, p.doc.company, c, gold[c], got[c], conf[ci]))
+    return out
+
+
+def cross_validate(rubric: Rubric, docs: list[LabelledDocument], folds: int = 5, progress=None) -> list[Pair]:
+    """Fit on k-1 folds of companies, read the unseen fold; pooled pairs of every fold."""
+    criteria = text_criteria(rubric)
+    prepared = prepare(rubric, docs, criteria)
+    examples = example_sentences(rubric, criteria)
+    fold_of = folds_by_company(docs, folds)
+    pairs: list[Pair] = []
+    for f in range(folds):
+        train = [p for p, g in zip(prepared, fold_of) if g != f]
+        held = [p for p, g in zip(prepared, fold_of) if g == f]
+        if progress:
+            progress(f"fold {f + 1}/{folds}: fitting on {len(train)} documents, reading {len(held)}")
+        model = fit(rubric, train, criteria, examples)
+        pairs += _pairs(model, held, criteria)
+    return pairs
+
+
+def sealed_figure(rubric: Rubric, corpus: Corpus) -> list[Pair]:
+    """Fit on every development document, read the sealed split once."""
+    criteria = text_criteria(rubric)
+    model = fit(rubric, prepare(rubric, corpus.development, criteria), criteria, example_sentences(rubric, criteria))
+    return _pairs(model, prepare(rubric, corpus.sealed, criteria), criteria)
+
+
+def stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)

@@ -1,0 +1,89 @@
+"""Sentence features for the learned reader: words with negation scope, the section heading,
+the document type and the hand rules that fire on the sentence.
+
+Kept free of any model so training and reading build exactly the same features.
+"""
+
+from __future__ import annotations
+
+import re
+
+from audit.extract.text import ExtractedText
+from audit.score.matcher import Finding
+
+_TOKEN = re.compile(r"[a-z0-9]+|[,;:()]")
+_NEGATORS = frozenset({"not", "no", "never", "without", "cannot", "neither", "nor", "none", "nothing", "nobody", "unless"})
+_BREAKERS = frozenset({",", ";", ":", "(", ")", "but", "except", "however", "although", "unless", "and"})
+NEG_WINDOW = 4
+# hedges and plans change a level; they get a feature of their own besides their words
+_HEDGE = re.compile(r"\b(?:may|might|could|where (?:feasible|possible|appropriate|practicable)|if (?:feasible|possible)|"
+                    r"try|tries|attempt|endeavou?r|generally|typically|usually|reasonabl[ey]|at (?:our|its) (?:sole )?discretion)\b")
+_PLAN = re.compile(r"\b(?:working on|plan(?:s|ning)? to|will soon|later this year|in the (?:near )?future|roadmap|coming months)\b")
+_NUMBER_PERIOD = re.compile(r"\b\d+\s*(?:hours?|days?|weeks?|months?|years?)\b")
+
+
+def words(sentence: str) -> list[str]:
+    s = sentence.lower().replace("’", "'").replace("n't", " not").replace("cannot", "can not")
+    return _TOKEN.findall(s)
+
+
+def sentence_features(sentence: str, heading: str, doc_type: str, rule_hits: list[str]) -> list[str]:
+    """The feature names of one sentence (duplicates removed, order kept)."""
+    feats: list[str] = []
+    toks = words(sentence)
+    marked: list[str] = []
+    scope = 0
+    for t in toks:
+        if t in _BREAKERS:
+            scope = 0
+            if t not in ("but", "except", "however", "although", "unless", "and"):
+                continue
+        if t in _NEGATORS:
+            scope = NEG_WINDOW
+            marked.append(t)
+            continue
+        if scope:
+            marked.append("~" + t)
+            scope -= 1
+        else:
+            marked.append(t)
+    feats.extend("w:" + t for t in marked)
+    feats.extend("b:" + a + "_" + b for a, b in zip(marked, marked[1:]))
+    feats.extend("h:" + t for t in words(heading)[:12] if t.isalnum())
+    feats.append("dt:" + doc_type)
+    low = sentence.lower()
+    if _HEDGE.search(low):
+        feats.append("x:hedge")
+    if _PLAN.search(low):
+        feats.append("x:plan")
+    if _NUMBER_PERIOD.search(low):
+        feats.append("x:period")
+    feats.extend("r:" + h for h in rule_hits)
+    seen: set[str] = set()
+    return [f for f in feats if not (f in seen or seen.add(f))]
+
+
+def rule_hits_by_sentence(extracted: ExtractedText, findings: dict[str, list[Finding]]) -> list[list[str]]:
+    """For each sentence, the hand rules (criterion:level) whose quote lies in it."""
+    starts = [s.start for s in extracted.sentences]
+    hits: list[list[str]] = [[] for _ in starts]
+    import bisect
+
+    for cid, items in findings.items():
+        for f in items:
+            i = bisect.bisect_right(starts, f.start) - 1
+            if 0 <= i < len(hits):
+                tag = f"{cid}:{f.level.value}"
+                if tag not in hits[i]:
+                    hits[i].append(tag)
+    return hits
+
+
+def document_features(extracted: ExtractedText, doc_type: str, findings: dict[str, list[Finding]]) -> list[list[str]]:
+    hits = rule_hits_by_sentence(extracted, findings)
+    out = []
+    for i, s in enumerate(extracted.sentences):
+        block = extracted.blocks[s.block]
+        heading = block.heading if block.kind != "heading" else ""
+        out.append(sentence_features(extracted.text[s.start:s.end], heading, doc_type, hits[i]))
+    return out

@@ -1,0 +1,93 @@
+"""Read one extracted document with the shipped model: per criterion a level, its confidence and
+the sentences that decide it (the deciding one first).
+
+The hand rules run first and are features of the model. Where no model is shipped, or for a
+criterion the model was not trained on, the rules' own findings stand (confidence unknown).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from audit.extract.text import ExtractedText
+from audit.models import DocumentRef, Level, Polarity
+from audit.reader.features import document_features
+from audit.reader.model import CLASSES, LEVELS, load_model, stage2_matrix
+from audit.rubric.model import Rubric
+from audit.score.engine import decide_level
+from audit.score.matcher import Finding, find_all
+
+READER_ID = "learned"
+MAX_QUOTES = 5
+SUPPORT_FLOOR = 0.25  # a further quote must carry the decided level at least this strongly
+_REF = DocumentRef("other", "", "", "")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader concluded for one criterion of one document."""
+
+    level: Level
+    confidence: float | None
+    findings: tuple[Finding, ...]  # the deciding sentence first
+
+
+@dataclass(frozen=True)
+class DocumentReading:
+    readings: dict[str, Reading]
+
+    def findings(self) -> dict[str, list[Finding]]:
+        return {cid: list(r.findings) for cid, r in self.readings.items() if r.findings}
+
+    def silence(self) -> dict[str, float]:
+        """For criteria read as silent: how sure the reader is of that silence."""
+        return {cid: r.confidence for cid, r in self.readings.items()
+                if r.level is Level.NO_DISCLOSURE and r.confidence is not None}
+
+
+def reader_version() -> str:
+    model = load_model()
+    return f"{READER_ID}:{model.version}" if model is not None else "rules"
+
+
+def read_document(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> DocumentReading:
+    rules = find_all(rubric, extracted)
+    model = load_model()
+    readings: dict[str, Reading] = {}
+    for c in rubric.text_criteria:
+        found = rules.get(c.id, [])
+        readings[c.id] = Reading(decide_level([(_REF, f) for f in found]).level, None, tuple(found))
+    if model is None or not extracted.sentences:
+        return DocumentReading(readings)
+    rule_levels = {cid: r.level.value for cid, r in readings.items()}
+    probs = model.sentence_probabilities(document_features(extracted, doc_type, rules))
+    doc = model.document_probabilities(stage2_matrix(model.criteria, model.stage2_features, probs, doc_type, rule_levels))
+    known = {c.id for c in rubric.text_criteria}
+    for ci, cid in enumerate(model.criteria):
+        if cid not in known:
+            continue
+        k = int(np.argmax(doc[ci]))
+        level = Level(LEVELS[k])
+        confidence = round(float(doc[ci, k]), 4)
+        if level is Level.NO_DISCLOSURE:
+            readings[cid] = Reading(level, confidence, ())
+            continue
+        readings[cid] = Reading(level, confidence, _quotes(extracted, probs[:, ci, CLASSES.index(level.value)], cid, level,
+                                                           confidence))
+    return DocumentReading(readings)
+
+
+def _quotes(extracted: ExtractedText, strength: np.ndarray, cid: str, level: Level, confidence: float) -> tuple[Finding, ...]:
+    order = sorted(range(len(strength)), key=lambda i: (-float(strength[i]), i))
+    polarity = Polarity.AGAINST if level is Level.NOT_MET else Polarity.FOR
+    out = []
+    for rank, i in enumerate(order[:MAX_QUOTES]):
+        if rank and strength[i] < SUPPORT_FLOOR:
+            break
+        s = extracted.sentences[i]
+        out.append(Finding(cid, f"{READER_ID}:{float(strength[i]):.2f}", level, polarity, s.start, s.end,
+                           extracted.text[s.start:s.end], confidence=confidence,
+                           strength=round(float(strength[i]), 4)))
+    return tuple(out)

@@ -1,0 +1,145 @@
+"""The learned reader's model: its file format and the arithmetic of reading with it.
+
+Two stages, both linear (numpy only at reading time):
+1. per sentence and criterion, the probabilities of none / met / partial / not-met from words,
+   negation scope, heading, document type and the hand rules that fire (`features.py`);
+2. per document and criterion, the level (no-disclosure / met / partial / not-met) from what
+   stage 1 found across the document's sentences; its probability is the level's confidence.
+
+Files (in `audit/reader/model/`, written by `train.py`, byte for byte reproducible):
+`reader.json` (vocabulary, stage 2, metadata) and `stage1.f32` (stage 1 weights, little-endian float32).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+CLASSES = ("none", "met", "partial", "not-met")  # stage 1 (per sentence)
+LEVELS = ("no-disclosure", "met", "partial", "not-met")  # stage 2 (per document)
+MODEL_DIR = Path(__file__).parent / "model"
+
+
+@dataclass(frozen=True)
+class ReaderModel:
+    criteria: tuple[str, ...]
+    vocab: dict[str, int]
+    w1: np.ndarray  # (features, criteria * 4)
+    b1: np.ndarray  # (criteria * 4,)
+    stage2_features: tuple[str, ...]
+    w2: np.ndarray  # (stage-2 features, 4)
+    b2: np.ndarray  # (4,)
+    review_below: float  # confidence under which a level needs a human review
+    version: str  # a hash of the model files: enters the findings cache key
+    meta: dict
+
+    def sentence_probabilities(self, features: list[list[str]]) -> np.ndarray:
+        """(sentences, criteria, 4) probabilities of none / met / partial / not-met."""
+        n, c = len(features), len(self.criteria)
+        logits = np.tile(self.b1, (n, 1))
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, feats in enumerate(features):
+            for f in feats:
+                j = self.vocab.get(f)
+                if j is not None:
+                    rows.append(i)
+                    cols.append(j)
+        if rows:
+            np.add.at(logits, np.asarray(rows), self.w1[np.asarray(cols)])
+        logits = logits.reshape(n, c, 4)
+        logits -= logits.max(axis=2, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=2, keepdims=True)
+
+    def document_probabilities(self, x2: np.ndarray) -> np.ndarray:
+        """(criteria, 4) probabilities of no-disclosure / met / partial / not-met."""
+        z = x2 @ self.w2 + self.b2
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def stage2_matrix(model_criteria, feature_names, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str]) -> np.ndarray:
+    """Stage 2 inputs for every criterion of one document (shared by training and reading)."""
+    index = {f: i for i, f in enumerate(feature_names)}
+    x = np.zeros((len(model_criteria), len(feature_names)), dtype=np.float64)
+    for ci, cid in enumerate(model_criteria):
+        for name, value in stage2_values(cid, probs[:, ci, :] if len(probs) else np.zeros((0, 4)), doc_type,
+                                         rule_levels.get(cid, "no-disclosure")):
+            j = index.get(name)
+            if j is not None:
+                x[ci, j] = value
+    return x
+
+
+def stage2_values(cid: str, p: np.ndarray, doc_type: str, rule_level: str):
+    """(name, value) pairs for one document and criterion, from its sentences' stage 1 probabilities."""
+    if len(p):
+        det = 1.0 - p[:, 0]
+        top = np.sort(det)[::-1]
+        best = int(np.argmax(det))
+        values = {
+            "max_met": float(p[:, 1].max()), "max_partial": float(p[:, 2].max()), "max_not_met": float(p[:, 3].max()),
+            "max_detect": float(top[0]), "top3_detect": float(top[:3].mean()),
+            "n_detect": math.log1p(float((det > 0.5).sum())),
+            "best_met": float(p[best, 1]), "best_partial": float(p[best, 2]), "best_not_met": float(p[best, 3]),
+        }
+    else:
+        values = dict.fromkeys(("max_met", "max_partial", "max_not_met", "max_detect", "top3_detect", "n_detect",
+                                "best_met", "best_partial", "best_not_met"), 0.0)
+    for k, v in values.items():
+        yield k, v
+        yield f"{cid}*{k}", v
+    yield f"c:{cid}", 1.0
+    yield f"dt:{doc_type}", 1.0
+    yield f"rule:{rule_level}", 1.0
+    yield f"{cid}*rule:{rule_level}", 1.0
+
+
+def write_model(path: Path, model_json: dict, w1: np.ndarray) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "stage1.f32").write_bytes(np.ascontiguousarray(w1, dtype="<f4").tobytes())
+    (path / "reader.json").write_text(json.dumps(model_json, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+DEFAULT_REVIEW_BELOW = 0.7
+
+
+def review_threshold() -> float:
+    """Confidence under which an automatic level is flagged for a human review (the model's own)."""
+    model = load_model()
+    return model.review_below if model is not None else DEFAULT_REVIEW_BELOW
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_DIR) -> ReaderModel | None:
+    """The shipped model, or None where none has been trained (the rules then read alone)."""
+    try:
+        raw = (path / "reader.json").read_bytes()
+        blob = (path / "stage1.f32").read_bytes()
+    except OSError:
+        return None
+    meta = json.loads(raw)
+    vocab_list = meta["vocab"]
+    criteria = tuple(meta["criteria"])
+    w1 = np.frombuffer(blob, dtype="<f4").reshape(len(vocab_list), len(criteria) * 4).astype(np.float64)
+    version = hashlib.sha256(raw + blob).hexdigest()[:16]
+    return ReaderModel(
+        criteria=criteria,
+        vocab={f: i for i, f in enumerate(vocab_list)},
+        w1=w1,
+        b1=np.asarray(meta["b1"], dtype=np.float64),
+        stage2_features=tuple(meta["stage2_features"]),
+        w2=np.asarray(meta["w2"], dtype=np.float64),
+        b2=np.asarray(meta["b2"], dtype=np.float64),
+        review_below=float(meta["review_below"]),
+        version=version,
+        meta={k: v for k, v in meta.items() if k not in ("vocab", "b1", "w2", "b2", "stage2_features")},
+    )
