@@ -22,6 +22,7 @@ COMMANDS = {
     "check": ["check"],
     "rubric": ["rubric"],
     "evaluate": ["eval_cmd"],
+    "reader": ["reader"],
     "company": ["company"],
     "company_ota": [],
     "sign": ["keygen", "sign", "verify"],

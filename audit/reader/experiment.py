@@ -89,3 +89,23 @@ def sealed_figure(rubric: Rubric, corpus: Corpus) -> list[Pair]:
 
 def stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def labeller_agreement(rubric: Rubric, labels_dir: Path, shared_corpus: Path) -> list[Pair]:
+    """The second labeller's blind labels (labels/second/) against the first labels of the same
+    documents: the ceiling a reader can be held to. `label` is the first labeller's level."""
+    from audit.reader.corpus import read_span_labels
+
+    known = {c.id for c in rubric.criteria}
+    first = {d.file: d for p in sorted((labels_dir / "real").glob("*.toml")) for d in read_span_labels(p, shared_corpus, known)}
+    criteria = text_criteria(rubric)
+    pairs = []
+    for p in sorted((labels_dir / "second").glob("*.toml")):
+        for d in read_span_labels(p, shared_corpus, known):
+            a = first.get(d.file)
+            if a is None:
+                continue
+            la = nothing_to_hand_over({c: a.level(c).value for c in criteria})
+            lb = nothing_to_hand_over({c: d.level(c).value for c in criteria})
+            pairs += [Pair(d.file, a.company, c, la[c], lb[c], 1.0) for c in criteria if la[c] != "not-applicable"]
+    return pairs

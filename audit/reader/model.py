@@ -70,37 +70,56 @@ def stage2_matrix(model_criteria, feature_names, probs: np.ndarray, doc_type: st
     """Stage 2 inputs for every criterion of one document (shared by training and reading)."""
     index = {f: i for i, f in enumerate(feature_names)}
     x = np.zeros((len(model_criteria), len(feature_names)), dtype=np.float64)
-    for ci, cid in enumerate(model_criteria):
-        for name, value in stage2_values(cid, probs[:, ci, :] if len(probs) else np.zeros((0, 4)), doc_type,
-                                         rule_levels.get(cid, "no-disclosure")):
+    for ci, row in enumerate(stage2_rows(model_criteria, probs, doc_type, rule_levels)):
+        for name, value in row.items():
             j = index.get(name)
             if j is not None:
                 x[ci, j] = value
     return x
 
 
-def stage2_values(cid: str, p: np.ndarray, doc_type: str, rule_level: str):
-    """(name, value) pairs for one document and criterion, from its sentences' stage 1 probabilities."""
-    if len(p):
-        det = 1.0 - p[:, 0]
-        top = np.sort(det)[::-1]
-        best = int(np.argmax(det))
-        values = {
-            "max_met": float(p[:, 1].max()), "max_partial": float(p[:, 2].max()), "max_not_met": float(p[:, 3].max()),
-            "max_detect": float(top[0]), "top3_detect": float(top[:3].mean()),
-            "n_detect": math.log1p(float((det > 0.5).sum())),
-            "best_met": float(p[best, 1]), "best_partial": float(p[best, 2]), "best_not_met": float(p[best, 3]),
-        }
-    else:
-        values = dict.fromkeys(("max_met", "max_partial", "max_not_met", "max_detect", "top3_detect", "n_detect",
-                                "best_met", "best_partial", "best_not_met"), 0.0)
-    for k, v in values.items():
-        yield k, v
-        yield f"{cid}*{k}", v
-    yield f"c:{cid}", 1.0
-    yield f"dt:{doc_type}", 1.0
-    yield f"rule:{rule_level}", 1.0
-    yield f"{cid}*rule:{rule_level}", 1.0
+_SUMMARY = ("max_met", "max_partial", "max_not_met", "max_detect", "top3_detect", "n_detect",
+            "best_met", "best_partial", "best_not_met")
+CROSS = ("max_detect", "max_met", "max_partial", "max_not_met")  # what each criterion sees of the others
+
+
+def _summary(p: np.ndarray) -> dict[str, float]:
+    if not len(p):
+        return dict.fromkeys(_SUMMARY, 0.0)
+    det = 1.0 - p[:, 0]
+    top = np.sort(det)[::-1]
+    best = int(np.argmax(det))
+    return {
+        "max_met": float(p[:, 1].max()), "max_partial": float(p[:, 2].max()), "max_not_met": float(p[:, 3].max()),
+        "max_detect": float(top[0]), "top3_detect": float(top[:3].mean()),
+        "n_detect": math.log1p(float((det > 0.5).sum())),
+        "best_met": float(p[best, 1]), "best_partial": float(p[best, 2]), "best_not_met": float(p[best, 3]),
+    }
+
+
+def stage2_rows(criteria, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str]) -> list[dict[str, float]]:
+    """For one document, per criterion, the named stage 2 inputs: what stage 1 found for this
+    criterion (shared and criterion-specific weights), what it found for the other criteria (a
+    document that hands content over on a subpoena says something about keys too), the hand
+    rules' level and the document type."""
+    summaries = [_summary(probs[:, ci, :] if len(probs) else np.zeros((0, 4))) for ci in range(len(criteria))]
+    rows = []
+    for ci, cid in enumerate(criteria):
+        row: dict[str, float] = {}
+        for k, v in summaries[ci].items():
+            row[k] = v
+            row[f"{cid}*{k}"] = v
+        for oi, other in enumerate(criteria):
+            if oi != ci:
+                for k in CROSS:
+                    row[f"{cid}*{other}:{k}"] = summaries[oi][k]
+        level = rule_levels.get(cid, "no-disclosure")
+        row[f"c:{cid}"] = 1.0
+        row[f"dt:{doc_type}"] = 1.0
+        row[f"rule:{level}"] = 1.0
+        row[f"{cid}*rule:{level}"] = 1.0
+        rows.append(row)
+    return rows
 
 
 def write_model(path: Path, model_json: dict, w1: np.ndarray) -> None:
