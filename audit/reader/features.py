@@ -87,3 +87,30 @@ def document_features(extracted: ExtractedText, doc_type: str, findings: dict[st
         heading = block.heading if block.kind != "heading" else ""
         out.append(sentence_features(extracted.text[s.start:s.end], heading, doc_type, hits[i]))
     return out
+
+
+# What a whole document is about, as context for each criterion's decision: a service that stores
+# users' messages and files and answers subpoenas can read what it hands over (Reading notes 1, 3);
+# a page about agencies and officers is about police customers (note 11).
+_TOPICS = {
+    "content": re.compile(r"\b(?:messages?|chats?|files?|uploads?|photos?|videos?|posts?|recordings?|communications?|"
+                          r"emails?|attachments?|user content|your content|customer data|stored content)\b"),
+    "legal": re.compile(r"\b(?:law enforcement|subpoenas?|court orders?|warrants?|legal process|government requests?)\b"),
+    "police": re.compile(r"\b(?:police|officers?|public safety|agenc(?:y|ies)|law enforcement|investigators?|cjis)\b"),
+    "encryption": re.compile(r"\b(?:encrypt\w*|end-to-end|decrypt\w*|keys?)\b"),
+    "retention": re.compile(r"\b(?:retain|retention|delete[ds]?|logs?)\b"),
+    "sale": re.compile(r"\b(?:sell|sells|sold|sale|data brokers?)\b"),
+}
+
+
+def document_topics(extracted: ExtractedText) -> dict[str, float]:
+    """log(1 + sentences mentioning each topic)."""
+    import math
+
+    counts = dict.fromkeys(_TOPICS, 0)
+    for s in extracted.sentences:
+        low = extracted.text[s.start:s.end].lower()
+        for name, pat in _TOPICS.items():
+            if pat.search(low):
+                counts[name] += 1
+    return {k: round(math.log1p(v), 6) for k, v in counts.items()}

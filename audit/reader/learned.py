@@ -13,7 +13,7 @@ import numpy as np
 
 from audit.extract.text import ExtractedText
 from audit.models import DocumentRef, Level, Polarity
-from audit.reader.features import document_features
+from audit.reader.features import document_features, document_topics
 from audit.reader.model import CLASSES, LEVELS, load_model, stage2_matrix
 from audit.rubric.model import Rubric
 from audit.score.engine import decide_level
@@ -63,7 +63,8 @@ def read_document(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> Do
         return DocumentReading(readings)
     rule_levels = {cid: r.level.value for cid, r in readings.items()}
     probs = model.sentence_probabilities(document_features(extracted, doc_type, rules))
-    doc = model.document_probabilities(stage2_matrix(model.criteria, model.stage2_features, probs, doc_type, rule_levels))
+    doc = model.document_probabilities(stage2_matrix(model.criteria, model.stage2_features, probs, doc_type, rule_levels,
+                                                     document_topics(extracted)))
     known = {c.id for c in rubric.text_criteria}
     for ci, cid in enumerate(model.criteria):
         if cid not in known:

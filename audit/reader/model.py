@@ -66,11 +66,12 @@ class ReaderModel:
         return e / e.sum(axis=1, keepdims=True)
 
 
-def stage2_matrix(model_criteria, feature_names, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str]) -> np.ndarray:
+def stage2_matrix(model_criteria, feature_names, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str],
+                  topics: dict[str, float] | None = None) -> np.ndarray:
     """Stage 2 inputs for every criterion of one document (shared by training and reading)."""
     index = {f: i for i, f in enumerate(feature_names)}
     x = np.zeros((len(model_criteria), len(feature_names)), dtype=np.float64)
-    for ci, row in enumerate(stage2_rows(model_criteria, probs, doc_type, rule_levels)):
+    for ci, row in enumerate(stage2_rows(model_criteria, probs, doc_type, rule_levels, topics)):
         for name, value in row.items():
             j = index.get(name)
             if j is not None:
@@ -97,7 +98,8 @@ def _summary(p: np.ndarray) -> dict[str, float]:
     }
 
 
-def stage2_rows(criteria, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str]) -> list[dict[str, float]]:
+def stage2_rows(criteria, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str],
+                topics: dict[str, float] | None = None) -> list[dict[str, float]]:
     """For one document, per criterion, the named stage 2 inputs: what stage 1 found for this
     criterion (shared and criterion-specific weights), what it found for the other criteria (a
     document that hands content over on a subpoena says something about keys too), the hand
@@ -113,6 +115,8 @@ def stage2_rows(criteria, probs: np.ndarray, doc_type: str, rule_levels: dict[st
             if oi != ci:
                 for k in CROSS:
                     row[f"{cid}*{other}:{k}"] = summaries[oi][k]
+        for topic, v in (topics or {}).items():
+            row[f"{cid}*topic:{topic}"] = v
         level = rule_levels.get(cid, "no-disclosure")
         row[f"c:{cid}"] = 1.0
         row[f"dt:{doc_type}"] = 1.0

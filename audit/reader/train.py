@@ -24,7 +24,7 @@ import numpy as np
 from audit.extract.markdown import extract_plain
 from audit.models import Level
 from audit.reader.corpus import LabelledDocument, sentences_of_span
-from audit.reader.features import document_features
+from audit.reader.features import document_features, document_topics
 from audit.reader.model import CLASSES, LEVELS, ReaderModel, stage2_matrix, stage2_rows
 from audit.rubric.model import Rubric
 from audit.score.engine import decide_level
@@ -50,6 +50,7 @@ class PreparedDocument:
     rule_levels: dict[str, str]
     unmatched: list[str] = field(default_factory=list)  # criterion labels whose evidence no sentence carries
     train_weight: list[float] = field(default_factory=list)  # stage 1: 0 = left out of training (see _sample)
+    topics: dict[str, float] = field(default_factory=dict)
 
 
 # Sentences about none of this (cookies, billing, game rules) are most of a policy. Stage 1 trains on
@@ -95,7 +96,7 @@ def prepare(rubric: Rubric, docs: list[LabelledDocument], criteria: tuple[str, .
         rule_levels = {cid: decide_level([(_REF, f) for f in findings.get(cid, [])]).level.value for cid in criteria}
         weights = [_sample(ex.text[s.start:s.end], any(labels[c][i] for c in criteria))
                    for i, s in enumerate(ex.sentences)]
-        out.append(PreparedDocument(d, feats, labels, rule_levels, unmatched, weights))
+        out.append(PreparedDocument(d, feats, labels, rule_levels, unmatched, weights, document_topics(ex)))
     return out
 
 
@@ -200,7 +201,7 @@ def stage2_training_rows(model: ReaderModel, prepared: list[PreparedDocument], c
     out = []
     for p in prepared:
         probs = model.sentence_probabilities(p.features)
-        rows = stage2_rows(criteria, probs, p.doc.doc_type, p.rule_levels)
+        rows = stage2_rows(criteria, probs, p.doc.doc_type, p.rule_levels, p.topics)
         gold = [LEVELS.index(_gold(p.doc, cid)) for cid in criteria]
         out.append((probs, rows, gold))
     return out
@@ -272,7 +273,7 @@ def fit(rubric: Rubric, prepared: list[PreparedDocument], criteria, examples, in
 def predict(model: ReaderModel, p: PreparedDocument) -> tuple[list[str], list[float], np.ndarray]:
     """(level per criterion, confidence per criterion, sentence probabilities) for one prepared document."""
     probs = model.sentence_probabilities(p.features)
-    x2 = stage2_matrix(model.criteria, model.stage2_features, probs, p.doc.doc_type, p.rule_levels)
+    x2 = stage2_matrix(model.criteria, model.stage2_features, probs, p.doc.doc_type, p.rule_levels, p.topics)
     d = model.document_probabilities(x2)
     levels = [LEVELS[int(i)] for i in d.argmax(axis=1)]
     return levels, [float(d[i].max()) for i in range(len(levels))], probs
