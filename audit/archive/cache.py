@@ -69,4 +69,5 @@ def store_cached(archive_dir: Path, key: str, findings: dict[str, list[Finding]]
             for cid, items in sorted(findings.items())
         },
     }
-    atomic_write(cache_path(archive_dir, key), json.dumps(doc, sort_keys=True, ensure_ascii=False))
+    atomic_write(cache_path(archive_dir, key), json.dumps(doc, sort_keys=True, ensure_ascii=False),
+                 root=Path(archive_dir))

@@ -79,7 +79,7 @@ class Archive:
         sha = hashlib.sha256(data).hexdigest()
         path = self.snapshot_path(sha)
         if not path.is_file() or path.stat().st_size != len(data):
-            atomic_write(path, data)
+            atomic_write(path, data, root=self.root)
         return sha
 
     def get(self, sha: str) -> bytes | None:
@@ -96,7 +96,8 @@ class Archive:
         return self.root / "documents" / slug / f"{key}.jsonl"
 
     def record(self, slug: str, key: str, entry: LogEntry) -> None:
-        append_line(self.log_path(slug, key), json.dumps(entry.to_json(), sort_keys=True, ensure_ascii=False))
+        append_line(self.log_path(slug, key), json.dumps(entry.to_json(), sort_keys=True, ensure_ascii=False),
+                    root=self.root)
 
     def history(self, slug: str, key: str) -> list[LogEntry]:
         path = self.log_path(slug, key)

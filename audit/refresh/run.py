@@ -76,7 +76,7 @@ def publish(cards: list[Scorecard], rubric: Rubric, opts: RunOptions, previous: 
     out = Path(opts.out_dir)
     doc = json.loads(dumps(scorecards_document(cards, rubric)))
     if opts.shard_only:
-        atomic_write(out / SCORECARDS_FILE, dumps(doc))
+        atomic_write(out / SCORECARDS_FILE, dumps(doc), root=out)
         diff = diff_scorecards(previous, doc) if previous is not None else None
     else:
         # history is written only once the site is: a failed report leaves no dangling line
@@ -87,7 +87,7 @@ def publish(cards: list[Scorecard], rubric: Rubric, opts: RunOptions, previous: 
         commit_history(out, entries, site_url=opts.site_url)
         # the site writer's scorecards.json is what gets published (and signed)
         if not (out / SCORECARDS_FILE).is_file():
-            atomic_write(out / SCORECARDS_FILE, dumps(doc))
+            atomic_write(out / SCORECARDS_FILE, dumps(doc), root=out)
         if opts.signer:
             sig = opts.signer.sign_reports(out)
             echo(f"audit: signed {out / SCORECARDS_FILE} -> {sig.name} ({opts.signer.fingerprint})")
