@@ -11,6 +11,8 @@ import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from audit.fetch.urls import UnsafeURLError, parse_url_strict
+
 from audit.declarations.model import (
     RANGE_KEYS,
     Declaration,
@@ -88,9 +90,8 @@ def parse_declaration(text: str, path: Path, known_criteria: set[str] | None = N
         problem("name", "required: a non-empty string" if name is None else "must be a non-empty string",
                 key_line(text, "name"))
     website = raw.get("website")
-    if website is not None and (not isinstance(website, str) or urlsplit(website).scheme not in ("http", "https")
-                                or not urlsplit(website).hostname):
-        problem("website", "must be an http(s) URL", key_line(text, "website"))
+    if website is not None and _url_problem(website):
+        problem("website", _url_problem(website), key_line(text, "website"))
     hosts = raw.get("hosts", [])
     if not isinstance(hosts, list) or not all(isinstance(h, str) and HOST.match(h) for h in hosts):
         problem("hosts", "must be a list of host names (like \"example.com\")", key_line(text, "hosts"))
@@ -123,9 +124,8 @@ def parse_declaration(text: str, path: Path, known_criteria: set[str] | None = N
         url, local = d.get("url"), d.get("path")
         if (url is None) == (local is None):
             problem(where, "needs exactly one of url or path", table_line(text, "documents", i))
-        if url is not None and (not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https")
-                                or not urlsplit(url).hostname):
-            problem(f"{where}.url", "must be an http(s) URL", _line_in_table(text, "documents", i, "url"))
+        if url is not None and _url_problem(url):
+            problem(f"{where}.url", _url_problem(url), _line_in_table(text, "documents", i, "url"))
         if local is not None:
             if not isinstance(local, str) or not local.strip():
                 problem(f"{where}.path", "must be a file path", _line_in_table(text, "documents", i, "path"))
@@ -312,3 +312,14 @@ def load_declarations(ws, slugs=None, known_criteria: set[str] | None = None
         if decl is not None:
             decls.append(decl)
     return sorted(decls, key=lambda d: d.slug), problems
+
+
+def _url_problem(url) -> str | None:
+    """Why a declared URL is refused (see audit.fetch.urls: one parser for every URL), or None."""
+    if not isinstance(url, str):
+        return "must be an http(s) URL"
+    try:
+        parse_url_strict(url)
+    except UnsafeURLError as e:
+        return f"must be an http(s) URL: {e}"
+    return None
