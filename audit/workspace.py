@@ -21,6 +21,7 @@ DEFAULT_SETTINGS: dict = {
     "allow_private_network": False,
     "delay": 1.0,            # seconds between two requests to the same host
     "timeout": 10.0,         # connect timeout; read timeout is 3x
+    "deadline": 0.0,         # wall-clock bound of one request (0: 12x timeout, at least 60 s)
     "retries": 2,
     "max_retry_after": 30.0,  # Retry-After is honoured up to this many seconds
     "workers": 4,            # hosts fetched in parallel

@@ -34,6 +34,8 @@ USER_AGENT = f"encryption-audit/{__version__} (+https://github.com/encryption-au
 MAX_BODY = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
 TIMEOUT = (10, 30)
+#: wall-clock bound of one fetch (all redirects, headers and body) when the caller names none
+MAX_SECONDS = 120.0
 ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown", "application/pdf", "text/x-markdown")
 
 
@@ -289,6 +291,50 @@ class NetworkEnv:
 _PEER_GUARD: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_peer_guard", default=None)
 
 
+#: The sockets the current fetch opened (see `_Deadline`): set per fetch_url call.
+_REQUEST_SOCKETS: contextvars.ContextVar[list | None] = contextvars.ContextVar("audit_request_sockets", default=None)
+
+
+class _Deadline:
+    """One wall-clock deadline for a whole fetch, enforced while bytes trickle in.
+
+    Socket timeouts bound each read, not the whole: a server sending one byte every two seconds
+    never trips a 30 s read timeout. A timer thread shuts down every socket the fetch opened when
+    the deadline passes, which wakes any blocked read (headers, TLS handshake or body) at once.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.sockets: list = []
+        self.expired = threading.Event()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def _expire(self) -> None:
+        self.expired.set()
+        for sock in list(self.sockets):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        self._token = _REQUEST_SOCKETS.set(self.sockets)
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._timer.cancel()
+        _REQUEST_SOCKETS.reset(self._token)
+        return False
+
+
+def _register_socket(sock) -> None:
+    sockets = _REQUEST_SOCKETS.get()
+    if sockets is not None:
+        sockets.append(sock)
+
+
 class PeerRefused(Exception):
     """The connection's peer is not a public address (raised before any byte is sent)."""
 
@@ -310,6 +356,7 @@ def _check_peer(sock) -> None:
 class _GuardedHTTPConnection(urllib3.connection.HTTPConnection):
     def _new_conn(self):
         sock = super()._new_conn()
+        _register_socket(sock)
         _check_peer(sock)
         return sock
 
@@ -317,6 +364,7 @@ class _GuardedHTTPConnection(urllib3.connection.HTTPConnection):
 class _GuardedHTTPSConnection(urllib3.connection.HTTPSConnection):
     def _new_conn(self):
         sock = super()._new_conn()
+        _register_socket(sock)
         _check_peer(sock)  # before the TLS handshake: not a byte goes to a private peer
         return sock
 
@@ -336,6 +384,14 @@ class GuardedAdapter(requests.adapters.HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            # connections to an HTTP proxy register for the deadline too (the peer check is off
+            # for proxied requests: the peer is the proxy)
+            manager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+        return manager
 
 
 def new_session() -> requests.Session:
@@ -363,7 +419,8 @@ def fetch_url(
     trusted_hosts: frozenset[str] | tuple[str, ...] = (),
     network: NetworkEnv | None = None,
 ) -> FetchResult:
-    """GET a URL safely. `max_seconds` bounds the whole body read (a slow drip cannot hold us).
+    """GET a URL safely. `max_seconds` (default MAX_SECONDS) bounds the whole fetch by the wall
+    clock -- redirects, headers, TLS and body -- however slowly bytes trickle in (see _Deadline).
 
     `trusted_hosts` are host names exempt from the public-address check (an intranet mirror the
     user named on purpose); every other first URL and redirect target is still checked.
@@ -371,10 +428,28 @@ def fetch_url(
     when not given). When a proxy that resolves names carries a request, the host name is not
     looked up locally (see `check_public`).
     """
+    seconds = max_seconds if max_seconds else MAX_SECONDS
+    deadline = _Deadline(seconds)
+    try:
+        with deadline:
+            return _fetch(url, allow_private=allow_private, ca_bundle=ca_bundle, max_bytes=max_bytes,
+                          timeout=timeout, session=session, headers=headers, user_agent=user_agent,
+                          accepted_types=accepted_types, max_seconds=seconds, trusted_hosts=trusted_hosts,
+                          network=network, deadline=deadline)
+    except FetchError:
+        if deadline.expired.is_set():
+            raise FetchError(f"{url}: no complete response within {seconds:g} s (the server is too slow); "
+                             "gave up") from None
+        raise
+
+
+def _fetch(url, *, allow_private, ca_bundle, max_bytes, timeout, session, headers, user_agent, accepted_types,
+           max_seconds, trusted_hosts, network, deadline) -> FetchResult:
     env = network or NetworkEnv.from_env()
     sess = session or new_session()
     hdrs = {"User-Agent": user_agent or USER_AGENT, "Accept": "text/html,application/xhtml+xml,application/pdf,text/plain;q=0.9,*/*;q=0.1", "Accept-Encoding": "gzip, deflate"}
     hdrs.update(headers or {})
+    hdrs["Connection"] = "close"  # a fresh connection per request: the deadline knows its socket
     current = url
     seen = set()
     for _ in range(MAX_REDIRECTS + 1):
