@@ -13,6 +13,7 @@ from pathlib import Path
 
 from audit.archive.files import find_symlink
 from audit.errors import InputError
+from audit.untrusted import UntrustedInputError, loads_toml
 
 SETTINGS_FILE = "audit.toml"
 
@@ -102,8 +103,8 @@ def load_settings(root: Path) -> dict:
     if not path.is_file():
         return settings
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
+        raw = loads_toml(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UntrustedInputError, UnicodeDecodeError, OSError) as e:
         raise InputError(f"{path}: invalid settings file: {e}") from None
     section = raw.get("fetch", {}) | {k: v for k, v in raw.items() if k != "fetch"}
     for key, value in section.items():

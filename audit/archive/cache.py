@@ -24,6 +24,7 @@ from pathlib import Path
 from audit.archive.files import atomic_write
 from audit.models import Level, Polarity
 from audit.score.matcher import Finding
+from audit.untrusted import loads_json
 
 CACHE_VERSION = 1
 
@@ -56,7 +57,7 @@ def load_cached(archive_dir: Path, key: str, text: str | None = None,
     try:
         if path.is_symlink() or path.stat().st_size > MAX_CACHE_BYTES:
             return None
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = loads_json(path.read_text(encoding="utf-8"))
         if raw.get("key") != key:
             return None
         findings = {

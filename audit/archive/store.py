@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from audit.archive.files import append_line, atomic_write
+from audit.untrusted import loads_json
 
 KEPT_HEADERS = ("etag", "last-modified", "content-type")
 
@@ -107,9 +108,9 @@ class Archive:
         fields = set(LogEntry.__dataclass_fields__)
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
-                raw = json.loads(line)
+                raw = loads_json(line)
                 out.append(LogEntry(**{k: v for k, v in raw.items() if k in fields}))
-            except (json.JSONDecodeError, TypeError):
+            except (ValueError, TypeError, AttributeError):
                 continue  # a torn line from an interrupted run
         return out
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from audit.models import Evidence, Level, Polarity
 from audit.archive.files import append_line
 from audit.score.engine import ProbeOutcome
+from audit.untrusted import loads_json
 
 
 def probes_path(archive_dir: Path, slug: str) -> Path:
@@ -38,8 +39,8 @@ def latest_run(archive_dir: Path, slug: str) -> dict | None:
             if not line:
                 continue
             try:
-                last = json.loads(line)
-            except json.JSONDecodeError:
+                last = loads_json(line)
+            except ValueError:
                 continue  # a torn last line from an interrupted run: keep the previous good one
     return last
 

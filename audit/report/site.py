@@ -32,6 +32,7 @@ from audit.report.charts import demand_bars, history_chart
 from audit.report.csvout import scorecards_csv
 from audit.report.formats import MarkdownFormat, document_failure, dumps, generated_at, scorecards_document
 from audit.rubric.model import Rubric
+from audit.untrusted import loads_json
 
 TEMPLATES = Path(__file__).parent / "templates"
 MANIFEST = ".audit-report-files.json"
@@ -207,7 +208,7 @@ def write_report(out_dir, cards: list[Scorecard], rubric: Rubric, history=None, 
 def read_manifest(out: Path) -> dict[str, str]:
     """{relative path: sha256} of the files the last run wrote; {} when absent or unreadable."""
     try:
-        doc = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
+        doc = loads_json((Path(out) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     files = doc.get("files") if isinstance(doc, dict) and doc.get("schema") == MANIFEST_SCHEMA else None
