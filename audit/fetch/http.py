@@ -477,6 +477,7 @@ def _fetch(url, *, allow_private, ca_bundle, max_bytes, timeout, session, header
         if resp.is_redirect:
             loc = resp.headers.get("Location", "")
             resp.close()
+            _drop_pooled(sess)
             if not loc:
                 raise FetchError(f"{url}: redirect without Location")
             if has_ambiguous_chars(loc):
@@ -499,7 +500,15 @@ def _fetch(url, *, allow_private, ca_bundle, max_bytes, timeout, session, header
             return FetchResult(url, current, resp.status_code, body, ctype, now_utc(), dict(resp.headers))
         finally:
             resp.close()
+            _drop_pooled(sess)
     raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+
+def _drop_pooled(sess: requests.Session) -> None:
+    """Close pooled connections: every request gets a fresh one (`Connection: close`), which the
+    deadline knows; a server that honours the header would otherwise leave a dead one pooled."""
+    for adapter in sess.adapters.values():
+        adapter.close()
 
 
 def read_capped(resp: requests.Response, max_bytes: int, url: str, max_seconds: float | None = None) -> bytes:
