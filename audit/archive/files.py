@@ -142,25 +142,3 @@ def append_line(path: Path, line: str, *, root: Path | None = None) -> None:
     finally:
         os.close(fd)
 
-
-def read_lines(path: Path) -> tuple[list[str], int]:
-    """The complete lines of an append-only log, and how many torn or undecodable lines were skipped.
-
-    A line is complete when it ends with a newline; a last line without one is torn (an
-    interrupted append) and is not returned.
-    """
-    try:
-        raw = Path(path).read_bytes()
-    except OSError:
-        return [], 0
-    parts = raw.split(b"\n")
-    torn = 0
-    if parts and parts[-1] != b"":
-        torn += 1
-    lines = []
-    for p in parts[:-1]:
-        try:
-            lines.append(p.decode("utf-8"))
-        except UnicodeDecodeError:
-            torn += 1
-    return lines, torn

@@ -70,6 +70,13 @@ def parse_time(s: str) -> datetime | None:
 class Archive:
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._notes: dict[Path, str] = {}  # path -> "skipped N damaged line(s)", said once
+
+    def take_warnings(self) -> list[str]:
+        """What the readers skipped since the last call (torn or damaged log lines), one line each."""
+        out = list(self._notes.values())
+        self._notes.clear()
+        return out
 
     # snapshots -------------------------------------------------------------------------------
     def snapshot_path(self, sha: str) -> Path:
@@ -105,13 +112,19 @@ class Archive:
         if not path.is_file():
             return []
         out = []
+        skipped = 0
         fields = set(LogEntry.__dataclass_fields__)
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in path.read_text(encoding="utf-8", errors="replace").split("\n"):
+            if not line.strip():
+                continue
             try:
                 raw = loads_json(line)
                 out.append(LogEntry(**{k: v for k, v in raw.items() if k in fields}))
             except (ValueError, TypeError, AttributeError):
-                continue  # a torn line from an interrupted run
+                skipped += 1  # a torn line from an interrupted run (appends start on a fresh line)
+        if skipped:
+            self._notes[path] = (f"{path}: skipped {skipped} torn or damaged log line(s) "
+                                 "(an interrupted run?); the other entries are used")
         return out
 
     def local_since(self, slug: str, key: str, source: str, sha: str, size: int) -> str | None:

@@ -33,7 +33,7 @@ def latest_run(archive_dir: Path, slug: str) -> dict | None:
     if not path.is_file():
         return None
     last = None
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8", errors="replace") as f:
         for line in f:
             line = line.strip()
             if not line:

@@ -92,6 +92,7 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
         unusable_pages: set[DeclaredDocument] = set()
         for doc in decl.documents:
             ref, reading, warnings = _document(ws, archive, rubric, decl, doc, out)
+            out.warnings.extend(archive.take_warnings())
             out.warnings.extend(f"{decl.slug}: {doc.source}: {w}" for w in warnings)
             if reading is None:
                 failed.append(ref)
