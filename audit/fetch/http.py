@@ -492,6 +492,10 @@ def _fetch(url, *, allow_private, ca_bundle, max_bytes, timeout, session, header
                 code = resp.status_code
                 raise FetchError(f"{url}: HTTP {code}", status=code, retryable=code == 429 or code >= 500,
                                  retry_after=parse_retry_after(resp.headers.get("Retry-After")))
+            if resp.status_code != 200:
+                # 206 (a part), 300 (a choice), 204, 203...: only a complete 200 is a document
+                raise FetchError(f"{url}: HTTP {resp.status_code} is not a complete document; not archived",
+                                 status=resp.status_code)
             ctype = resp.headers.get("Content-Type", "")
             base = ctype.split(";")[0].strip().lower()
             if base and base not in accepted_types:
