@@ -11,7 +11,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audit.archive.files import find_symlink
 from audit.errors import InputError
+from audit.untrusted import UntrustedInputError, loads_toml
 
 SETTINGS_FILE = "audit.toml"
 
@@ -20,6 +22,7 @@ DEFAULT_SETTINGS: dict = {
     "allow_private_network": False,
     "delay": 1.0,            # seconds between two requests to the same host
     "timeout": 10.0,         # connect timeout; read timeout is 3x
+    "deadline": 0.0,         # wall-clock bound of one request (0: 12x timeout, at least 60 s)
     "retries": 2,
     "max_retry_after": 30.0,  # Retry-After is honoured up to this many seconds
     "workers": 4,            # hosts fetched in parallel
@@ -58,16 +61,39 @@ class Workspace:
     def review_path(self, slug: str) -> Path:
         return self.reviews_dir / f"{slug}.toml"
 
+    def symlink_problems(self) -> list[str]:
+        """One line per folder (archive, its cache, reports) that holds a symbolic link.
+
+        A workspace may come from someone else's repository; a committed symlink there would
+        make a write (a log line, a cache entry, a report page) land anywhere on this machine.
+        """
+        out = []
+        for name, folder in (("archive", self.archive_dir), ("reports", self.reports_dir)):
+            link = find_symlink(folder)
+            if link is not None:
+                out.append(f"{link}: symbolic link in the workspace's {name} folder; refused "
+                           "(replace it with a real file or folder)")
+        return out
+
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None) -> "Workspace":
-        """The workspace at PATH, else $AUDIT_WORKSPACE, else the current directory."""
+    def open(cls, path: str | os.PathLike | None = None, *, check_links: bool = True) -> "Workspace":
+        """The workspace at PATH, else $AUDIT_WORKSPACE, else the current directory.
+
+        Refused (InputError, one line naming the path) when its archive or reports hold a symbolic
+        link, unless `check_links` is False (`audit validate` lists them with the other problems).
+        """
         chosen = path if path not in (None, "") else os.environ.get("AUDIT_WORKSPACE") or "."
         root = Path(chosen)
         if not root.exists():
             raise InputError(f"{root}: workspace folder does not exist (create one with `audit init {root}`)")
         if not root.is_dir():
             raise InputError(f"{root}: workspace is not a folder")
-        return cls(root, load_settings(root))
+        ws = cls(root, load_settings(root))
+        if check_links:
+            problems = ws.symlink_problems()
+            if problems:
+                raise InputError(problems[0])
+        return ws
 
 
 def load_settings(root: Path) -> dict:
@@ -77,8 +103,8 @@ def load_settings(root: Path) -> dict:
     if not path.is_file():
         return settings
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
+        raw = loads_toml(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UntrustedInputError, UnicodeDecodeError, OSError) as e:
         raise InputError(f"{path}: invalid settings file: {e}") from None
     section = raw.get("fetch", {}) | {k: v for k, v in raw.items() if k != "fetch"}
     for key, value in section.items():

@@ -7,10 +7,14 @@ def _esc(s: str) -> str:
     return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF showing each line with the standard Helvetica font."""
+def make_pdf(lines: list[str], invisible: frozenset[int] = frozenset()) -> bytes:
+    """A one-page PDF showing each line with the standard Helvetica font; the lines whose index
+    is in `invisible` are drawn in text render mode 3 (neither filled nor stroked)."""
     ops = ["BT", "/F1 11 Tf", "14 TL", "50 780 Td"]
-    for line in lines:
+    for i, line in enumerate(lines):
+        if i in invisible:
+            ops.append(f"3 Tr ({_esc(line)}) Tj T* 0 Tr")
+            continue
         ops.append(f"({_esc(line)}) Tj T*")
     ops.append("ET")
     stream = "\n".join(ops).encode("latin-1")

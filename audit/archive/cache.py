@@ -6,17 +6,25 @@ reader reads as context), so findings of an older reader or extractor never surv
 re-scored with the same rubric and selectors is read back from `archive/cache/` instead of
 being extracted and matched again, so re-scoring an unchanged archive does almost no work.
 A corrupt or foreign cache file is ignored and rewritten.
+
+The archive is untrusted input (it may be committed by anyone): an entry is used only when it
+is verified against the snapshot's extracted text -- every finding's quote must be exactly the
+text at its offsets, under the criterion it is filed under, with valid levels and numbers --
+otherwise it is discarded (and recomputed). Title and warnings come from the extraction, never
+from the cache. Only extraction is repeated; the reading (the costly part) is what is cached.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 
 from audit.archive.files import atomic_write
 from audit.models import Level, Polarity
 from audit.score.matcher import Finding
+from audit.untrusted import loads_json
 
 CACHE_VERSION = 1
 
@@ -35,11 +43,21 @@ def cache_path(archive_dir: Path, key: str) -> Path:
     return Path(archive_dir) / "cache" / key[:2] / f"{key}.json"
 
 
-def load_cached(archive_dir: Path, key: str) -> tuple[dict[str, list[Finding]], dict[str, float], str, tuple[str, ...]] | None:
-    """(findings, silence, title, warnings) or None when absent or unreadable."""
+MAX_CACHE_BYTES = 16 * 1024 * 1024
+
+
+def load_cached(archive_dir: Path, key: str, text: str | None = None,
+                ) -> tuple[dict[str, list[Finding]], dict[str, float], str, tuple[str, ...]] | None:
+    """(findings, silence, title, warnings) or None when absent, unreadable or not verified.
+
+    `text`: the snapshot's extracted text; when given, every finding must quote it exactly at
+    its offsets (see the module doc), else the entry is discarded.
+    """
     path = cache_path(archive_dir, key)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        if path.is_symlink() or path.stat().st_size > MAX_CACHE_BYTES:
+            return None
+        raw = loads_json(path.read_text(encoding="utf-8"))
         if raw.get("key") != key:
             return None
         findings = {
@@ -49,9 +67,24 @@ def load_cached(archive_dir: Path, key: str) -> tuple[dict[str, list[Finding]], 
             for cid, items in raw["findings"].items()
         }
         silence = {str(k): float(v) for k, v in (raw.get("silence") or {}).items()}
+        if text is not None and not _verified(findings, silence, text):
+            return None
         return findings, silence, raw.get("title", ""), tuple(raw.get("warnings", ()))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _verified(findings: dict[str, list[Finding]], silence: dict[str, float], text: str) -> bool:
+    for cid, items in findings.items():
+        for f in items:
+            if f.criterion != cid or type(f.start) is not int or type(f.end) is not int:
+                return False
+            if not (0 <= f.start <= f.end <= len(text)) or text[f.start:f.end] != f.quote:
+                return False
+            for x in (f.confidence, f.strength):
+                if x is not None and (not isinstance(x, (int, float)) or not math.isfinite(x)):
+                    return False
+    return all(math.isfinite(v) for v in silence.values())
 
 
 def store_cached(archive_dir: Path, key: str, findings: dict[str, list[Finding]], title: str, warnings,
@@ -69,4 +102,5 @@ def store_cached(archive_dir: Path, key: str, findings: dict[str, list[Finding]]
             for cid, items in sorted(findings.items())
         },
     }
-    atomic_write(cache_path(archive_dir, key), json.dumps(doc, sort_keys=True, ensure_ascii=False))
+    atomic_write(cache_path(archive_dir, key), json.dumps(doc, sort_keys=True, ensure_ascii=False),
+                 root=Path(archive_dir))

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from audit.archive.files import append_line, atomic_write
+from audit.untrusted import loads_json
 
 KEPT_HEADERS = ("etag", "last-modified", "content-type")
 
@@ -69,6 +70,13 @@ def parse_time(s: str) -> datetime | None:
 class Archive:
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._notes: dict[Path, str] = {}  # path -> "skipped N damaged line(s)", said once
+
+    def take_warnings(self) -> list[str]:
+        """What the readers skipped since the last call (torn or damaged log lines), one line each."""
+        out = list(self._notes.values())
+        self._notes.clear()
+        return out
 
     # snapshots -------------------------------------------------------------------------------
     def snapshot_path(self, sha: str) -> Path:
@@ -79,7 +87,7 @@ class Archive:
         sha = hashlib.sha256(data).hexdigest()
         path = self.snapshot_path(sha)
         if not path.is_file() or path.stat().st_size != len(data):
-            atomic_write(path, data)
+            atomic_write(path, data, root=self.root)
         return sha
 
     def get(self, sha: str) -> bytes | None:
@@ -96,20 +104,27 @@ class Archive:
         return self.root / "documents" / slug / f"{key}.jsonl"
 
     def record(self, slug: str, key: str, entry: LogEntry) -> None:
-        append_line(self.log_path(slug, key), json.dumps(entry.to_json(), sort_keys=True, ensure_ascii=False))
+        append_line(self.log_path(slug, key), json.dumps(entry.to_json(), sort_keys=True, ensure_ascii=False),
+                    root=self.root)
 
     def history(self, slug: str, key: str) -> list[LogEntry]:
         path = self.log_path(slug, key)
         if not path.is_file():
             return []
         out = []
+        skipped = 0
         fields = set(LogEntry.__dataclass_fields__)
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in path.read_text(encoding="utf-8", errors="replace").split("\n"):
+            if not line.strip():
+                continue
             try:
-                raw = json.loads(line)
+                raw = loads_json(line)
                 out.append(LogEntry(**{k: v for k, v in raw.items() if k in fields}))
-            except (json.JSONDecodeError, TypeError):
-                continue  # a torn line from an interrupted run
+            except (ValueError, TypeError, AttributeError):
+                skipped += 1  # a torn line from an interrupted run (appends start on a fresh line)
+        if skipped:
+            self._notes[path] = (f"{path}: skipped {skipped} torn or damaged log line(s) "
+                                 "(an interrupted run?); the other entries are used")
         return out
 
     def local_since(self, slug: str, key: str, source: str, sha: str, size: int) -> str | None:

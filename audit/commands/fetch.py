@@ -23,7 +23,7 @@ def policy_for(ws: Workspace, *, allow_private: bool, ca_bundle, delay, ignore_r
         delay=float(ws.setting("delay") if delay is None else delay),
         connect_timeout=timeout,
         read_timeout=timeout * 3,
-        max_seconds=max(60.0, timeout * 12),
+        max_seconds=float(ws.setting("deadline")) or max(60.0, timeout * 12),
         retries=int(ws.setting("retries")),
         max_retry_after=float(ws.setting("max_retry_after")),
         workers=max(1, int(ws.setting("workers"))),

@@ -41,10 +41,16 @@ def report(slugs, out_dir, rubric_id, workspace, sign_key, publish_internal):
 
     # companies that could not be evaluated are published too ("could not be evaluated" and why)
     cards = result.all_cards if publish_internal else redact_internal(result.all_cards)
-    written = write_report(out, cards, rubric, history_for_site(out), signer.site_extra() if signer else None)
+    from audit.report.stage import staged
+
+    # site, scorecards.json and its signature are swapped in together (audit/report/stage.py)
+    with staged(out) as stage:
+        written = write_report(stage, cards, rubric, history_for_site(stage), signer.site_extra() if signer else None)
+        if signer:
+            signer.sign_reports(stage)
+    written = [out / p.relative_to(stage) for p in written]
     if signer:
         click.echo(f"audit: signed {out / 'scorecards.json'} ({signer.fingerprint})", err=True)
-        signer.sign_reports(out)
     click.echo(f"audit: wrote {len(written)} files for {len(cards)} companies to {out}"
                + (f" ({len(result.unevaluated)} could not be evaluated)" if result.unevaluated else ""), err=True)
     click.echo(str(out / "index.html"))

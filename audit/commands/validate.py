@@ -18,8 +18,8 @@ def validate(workspace, rubric_id):
     """Check declarations, reviews and the rubric; list every problem (exit 2 if any)."""
     from audit.rubric.loader import validate_rubric_file
 
-    ws = Workspace.open(workspace)
-    lines: list[str] = []
+    ws = Workspace.open(workspace, check_links=False)
+    lines: list[str] = list(ws.symlink_problems())
     chosen = rubric_id or ws.setting("rubric")
     if chosen and not rubric_id and (ws.root / chosen).is_file():
         chosen = str(ws.root / chosen)

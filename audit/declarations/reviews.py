@@ -18,6 +18,7 @@ from audit.declarations.load import _line_in_table
 from audit.declarations.model import DeclarationProblem
 from audit.errors import InputError
 from audit.models import Level, Review
+from audit.untrusted import UntrustedInputError, loads_toml
 
 REVIEW_KEYS = {"criterion", "level", "rationale", "reviewer", "date", "evidence_url"}
 REVIEW_LEVELS = tuple(lv.value for lv in Level if lv is not Level.UNREVIEWED and lv is not Level.NOT_EVALUATED)
@@ -34,7 +35,9 @@ def parse_reviews(text: str, path: Path, known_criteria: set[str] | None = None
     file = str(path)
     problems: list[DeclarationProblem] = []
     try:
-        raw = tomllib.loads(text)
+        raw = loads_toml(text)
+    except UntrustedInputError as e:
+        return {}, [DeclarationProblem(file, None, str(e))]
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"line (\d+)", str(e))
         return {}, [DeclarationProblem(file, None, f"not valid TOML: {e}", int(m.group(1)) if m else None)]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import quote as url_quote
 
 from audit.demands.redact import is_redacted
+from audit.report.escape import markdown, markdown_link
 from audit.models import Level, Polarity, Scorecard
 from audit.rubric.model import Rubric
 
@@ -102,25 +103,9 @@ def build_letter(card: Scorecard, rubric: Rubric) -> Letter:
 
 # ---------------------------------------------------------------------------------- Markdown
 
-# Text is always placed mid-line (whitespace collapsed), so line-start syntax (lists, headings,
-# numbered items) cannot arise; what is left is inline syntax: code, emphasis, links, HTML, tables.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#!|~])")
-
-
-def md_escape(text: str) -> str:
-    """Untrusted text as inert Markdown: no links, images, HTML, emphasis or line structure."""
-    text = " ".join(text.split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def md_link(url: str, label: str | None = None) -> str:
-    """A link for http(s) URLs (percent-encoded so it cannot break out); other sources as plain text."""
-    if url.startswith(("http://", "https://")):
-        safe = url_quote(url, safe=":/?#&=%~+,;@!$'*")
-        safe = safe.replace("(", "%28").replace(")", "%29")
-        return f"[{md_escape(label or url)}]({safe})"
-    return md_escape(label or url)
+# one escaping function per format: audit/report/escape.py
+md_escape = markdown
+md_link = markdown_link
 
 
 def _score(letter: Letter) -> str:

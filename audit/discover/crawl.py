@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import urljoin, urldefrag, urlsplit
 
+from audit.fetch.urls import UnsafeURLError, is_safe_url, parse_url_strict
+
 from bs4 import BeautifulSoup
 from lxml import etree
 
@@ -91,9 +93,12 @@ def start_url(domain_or_url: str) -> str:
         raise InputError(f"{domain_or_url!r}: not a domain or URL")
     if "://" not in s:
         s = "https://" + s
-    parts = urlsplit(s)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if "://" in s and urlsplit(s).scheme not in ("http", "https"):
         raise InputError(f"{domain_or_url}: only http(s) URLs or domain names can be discovered")
+    try:
+        parts = parse_url_strict(s)
+    except UnsafeURLError as e:
+        raise InputError(f"{domain_or_url}: {e}") from None
     return s if parts.path else s + "/"
 
 
@@ -110,10 +115,7 @@ def same_site(url: str, site: str) -> bool:
 
 def _clean(url: str) -> str | None:
     url = urldefrag(url)[0]
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return url
+    return url if is_safe_url(url) else None
 
 
 def page_links(html: bytes, base: str) -> list[tuple[str, str, bool]]:

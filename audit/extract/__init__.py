@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from audit.declarations.model import Selector
 
 #: bump when extraction changes what text or offsets a snapshot gives (enters the findings cache key)
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 MAX_BYTES = 20 * 1024 * 1024  # files over 20 MB are refused (SPEC: oversized input)
 
 _HTML_SNIFF = re.compile(rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body|<meta|<title|<div|<p[ >])", re.I | re.S)
@@ -46,9 +46,49 @@ def charset_of(content_type: str | None) -> str | None:
     return m.group(1) if m else None
 
 
+def _wide(name: str | None) -> str | None:
+    """'utf-16' or 'utf-32' when the charset is one of their forms, else None."""
+    try:
+        canonical = codecs.lookup(name).name if name else ""
+    except LookupError:
+        return None
+    return next((w for w in ("utf-16", "utf-32") if canonical.startswith(w)), None)
+
+
+def _decode_wide(data: bytes, wide: str) -> str | None:
+    """UTF-16/32 without a byte-order mark: the byte order the NUL bytes show; None if it does not fit."""
+    unit = 2 if wide == "utf-16" else 4
+    if len(data) % unit:
+        data = data[: len(data) - len(data) % unit]
+    head = data[:4096]
+    if wide == "utf-16":
+        big = head[0::2].count(0) > head[1::2].count(0)
+    else:
+        big = head[0::4].count(0) >= head[3::4].count(0) and head[3::4].count(0) < len(head) // 8
+    enc = f"{wide}-{'be' if big else 'le'}"
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    return text.lstrip("\ufeff")
+
+
 def decode(data: bytes, declared: str | None = None) -> str:
-    """Decode text bytes: BOM, then the declared charset if it fits, then UTF-8, then detection."""
-    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    """Decode text bytes: BOM, then the declared charset if it fits, then UTF-8, then detection.
+
+    A declared UTF-16/32 is believed only when the bytes look like it (NUL bytes in the text):
+    an ASCII page that declares utf-16 is read as what its bytes are; a server-declared UTF-16
+    page without a byte-order mark is decoded in the byte order its NULs show.
+    """
+    wide = _wide(declared)
+    nul = b"\x00" in data[:8192]
+    if wide and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
+        if nul:
+            text = _decode_wide(data, wide)
+            if text is not None:
+                return text
+        declared = None  # mis-declared: fall back to what the bytes are
+    if nul and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError("binary content (NUL bytes), not a text document")
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
@@ -103,9 +143,10 @@ def extract(
     elif fmt == "html":
         from audit.extract.html import extract_html
 
-        if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise InputError("binary content (NUL bytes), not a text document")
         declared = charset_of(content_type) or _meta_charset(data)
+        if (b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+                and not _wide(charset_of(content_type))):
+            raise InputError("binary content (NUL bytes), not a text document")
         result = extract_html(decode(data, declared), select=select, remove=remove)
     else:
         from audit.extract.markdown import extract_markdown, extract_plain
@@ -119,7 +160,11 @@ def extract(
 
 def _meta_charset(data: bytes) -> str | None:
     m = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", data[:4096], re.I)
-    return m.group(1).decode("ascii", "replace") if m else None
+    if not m:
+        return None
+    name = m.group(1).decode("ascii", "replace")
+    # a meta tag readable as ASCII proves the page is not UTF-16/32 (HTML spec: read it as UTF-8)
+    return "utf-8" if _wide(name) else name
 
 
 def _looks_like_markdown(text: str) -> bool:

@@ -12,6 +12,7 @@ from bs4.exceptions import ParserRejectedMarkup
 
 from audit.declarations.model import RangeSelector, Selector
 from audit.errors import InputError
+from audit.extract.hidden import mark_hidden
 from audit.extract.text import ExtractedText, build
 
 # Elements that never hold policy text.
@@ -67,6 +68,7 @@ def extract_html(markup: str | bytes, select: Sequence[Selector] | None = None,
         soup = BeautifulSoup(markup, "lxml", **options)
     except (ParserRejectedMarkup, ValueError) as e:  # pragma: no cover - lxml is very forgiving
         raise InputError(f"cannot parse HTML: {e}") from None
+    mark_hidden(soup)
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     warnings: list[str] = []
     roots: list[Tag] = [soup]
@@ -95,7 +97,9 @@ def extract_html(markup: str | bytes, select: Sequence[Selector] | None = None,
 
 def _parse(markup: str | bytes) -> BeautifulSoup:
     try:
-        return BeautifulSoup(markup, "lxml", **_FAST_ATTRIBUTES)
+        soup = BeautifulSoup(markup, "lxml", **_FAST_ATTRIBUTES)
+        mark_hidden(soup)
+        return soup
     except (ParserRejectedMarkup, ValueError) as e:  # pragma: no cover - lxml is very forgiving
         raise InputError(f"cannot parse HTML: {e}") from None
 
@@ -324,8 +328,8 @@ def _furniture(el: Tag, keep_structural: bool) -> bool:
     if "hidden" in attrs or ("aria-hidden" in attrs and str(attrs["aria-hidden"]).lower() == "true"):
         return True
     if "style" in attrs:
-        style = str(attrs["style"]).replace(" ", "").lower()
-        if "display:none" in style or "visibility:hidden" in style:
+        style = "".join(str(attrs["style"]).split()).lower()
+        if "display:none" in style or "visibility:hidden" in style or "visibility:collapse" in style:
             return True
     if name in ("body", "main", "article", "html") or ("class" not in attrs and "id" not in attrs):
         return False

@@ -20,6 +20,9 @@ _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+
+
 def inline(s: str) -> str:
     s = _IMAGE.sub(r"\1", s)
     s = _LINK.sub(r"\1", s)
@@ -44,6 +47,8 @@ def extract_markdown(text: str) -> ExtractedText:
             para.clear()
         kind = "paragraph"
 
+    # an HTML comment is not text a reader sees (an unclosed one runs to the end, as in CommonMark)
+    text = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), text)
     lines = text.splitlines()
     in_fence = False
     for i, line in enumerate(lines):

@@ -7,7 +7,8 @@ import logging
 import re
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PyPdfError
+from pypdf.generic import NameObject
+from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
 
 from audit.errors import InputError
 from audit.extract.text import ExtractedText, build
@@ -21,13 +22,15 @@ def extract_pdf(data: bytes) -> ExtractedText:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:
-                reader.decrypt("")
+                if not reader.decrypt(""):  # PasswordType.NOT_DECRYPTED: a password is needed
+                    raise ValueError("not decrypted")
             except Exception:
-                raise InputError("encrypted PDF (no empty password)") from None
+                raise InputError("encrypted PDF: cannot be read without its password") from None
         pages = []
         for i, page in enumerate(reader.pages):
             if i >= MAX_PAGES:
                 break
+            _drop_invisible_text(page)
             pages.append(page.extract_text() or "")
         title = ""
         try:
@@ -37,12 +40,54 @@ def extract_pdf(data: bytes) -> ExtractedText:
             title = ""
     except InputError:
         raise
+    except FileNotDecryptedError:
+        raise InputError("encrypted PDF: cannot be read without its password") from None
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as e:
         raise InputError(f"broken PDF: {e.__class__.__name__}: {str(e)[:120]}") from None
     text = "\n\n".join(pages)
     if not text.strip():
         raise InputError("PDF has no extractable text (scanned image?)")
     return build(paragraphs_from_lines(text), title=title, fmt="pdf")
+
+
+_SHOW_TEXT = (b"Tj", b"TJ", b"'", b'"')
+
+
+def _drop_invisible_text(page) -> None:
+    """Remove the text a page draws in render mode 3 (neither filled nor stroked: invisible).
+
+    Scanned PDFs use it for their OCR layer, which is the page's own visible words; a crafted
+    PDF uses it to hide words from readers but not from extractors. OCR text is visible as the
+    image behind it, so only pages that also draw visible text lose their invisible text.
+    Form XObjects are not rewritten (their text is read as before).
+    """
+    contents = page.get_contents()
+    if contents is None or b"Tr" not in contents.get_data():
+        return
+    ops = contents.operations
+    mode, saved, visible = 0, [], False
+    kept = []
+    for operands, op in ops:
+        if op == b"Tr" and operands:
+            try:
+                mode = int(operands[0])
+            except (TypeError, ValueError):
+                mode = 0
+        elif op == b"q":
+            saved.append(mode)
+        elif op == b"Q":
+            mode = saved.pop() if saved else 0
+        if op in _SHOW_TEXT and mode == 3:
+            if op in (b"'", b'"'):
+                kept.append(([], b"T*"))  # keep the line move, drop the text
+            continue
+        if op in _SHOW_TEXT:
+            visible = True
+        kept.append((operands, op))
+    if not visible or len(kept) == len(ops):
+        return
+    contents.operations = kept
+    page[NameObject("/Contents")] = contents  # in memory only: what extract_text() reads
 
 
 _BULLET = re.compile(r"^\s*([•▪◦●\-–*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")

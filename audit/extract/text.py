@@ -7,6 +7,7 @@ that a quote can always be found again in the same extraction of the same snapsh
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 BLOCK_SEPARATOR = "\n\n"
@@ -41,8 +42,66 @@ class ExtractedText:
 
 
 def normalise_space(s: str) -> str:
+    """What a person reads: NFKC, no invisible format characters, single spaces.
+
+    Unicode NFKC folds compatibility forms (full-width letters, ligatures, non-breaking spaces);
+    every format-category (Cf) character is dropped -- zero-width space/joiner/non-joiner, word
+    joiner, byte-order mark, soft hyphen, bidi embeddings/overrides/isolates, tag characters --
+    as none of them is a letter a reader sees, yet any of them inside "not" hides the word from
+    a matcher. Offsets everywhere after extraction are offsets into this normalised text, so
+    a quote shows the normalised characters (documented in the README).
+    """
+    if not s.isascii():
+        s = unicodedata.normalize("NFKC", s)
+        s = s.translate(_FORMAT_CHARS) if _HAS_FORMAT.search(s) else s
+        s = _fold_mixed_scripts(s)
     # str.split() splits on exactly the characters `\s` matches, and is several times faster
-    return " ".join(s.replace("\u00ad", "").replace("\u200b", "").split())
+    return " ".join(s.split())
+
+
+#: Every format (Cf) character of the Unicode database, mapped to nothing.
+_FORMAT_CHARS = {cp: None for cp in range(0x110000) if unicodedata.category(chr(cp)) == "Cf"}
+_HAS_FORMAT = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FORMAT_CHARS)) + "]")
+
+#: Cyrillic and Greek letters that look like Latin ones (the common homoglyphs of Unicode's
+#: confusables list); used only inside a word that also has Latin letters.
+_CONFUSABLE = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t",
+    "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j", "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l",
+    "ү": "y", "ɡ": "g", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+    "С": "C", "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Ү": "Y",
+    "α": "a", "ο": "o", "ν": "v", "ρ": "p", "τ": "t", "υ": "u", "ι": "i", "κ": "k", "ϲ": "c", "ϳ": "j",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
+    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+})
+_WORD = re.compile(r"\w+")
+MIXED_SCRIPT_MARK = "\u2063"  # never in normalised text (Cf); tells build() a word was folded
+
+
+def _script(ch: str) -> str | None:
+    if not ch.isalpha():
+        return None
+    if ch.isascii():
+        return "Latin"
+    name = unicodedata.name(ch, "")
+    for script in ("LATIN", "CYRILLIC", "GREEK"):
+        if name.startswith(script):
+            return script.title()
+    return "Other"
+
+
+def _fold_mixed_scripts(s: str) -> str:
+    """A word mixing Latin with Cyrillic/Greek look-alikes ("nоt" with a Cyrillic о) is read as
+    the Latin word a person sees; build() warns about it so the document is reviewed."""
+    def fold(m: re.Match) -> str:
+        word = m.group()
+        if word.isascii():
+            return word
+        scripts = {_script(c) for c in word} - {None}
+        if "Latin" in scripts and scripts & {"Cyrillic", "Greek"}:
+            return MIXED_SCRIPT_MARK + word.translate(_CONFUSABLE)
+        return word
+    return _WORD.sub(fold, s)
 
 
 def build(blocks: list[tuple[str, str]], title: str = "", fmt: str = "text", warnings=()) -> ExtractedText:
@@ -51,8 +110,12 @@ def build(blocks: list[tuple[str, str]], title: str = "", fmt: str = "text", war
     out_blocks: list[Block] = []
     pos = 0
     heading = ""
+    mixed = 0
     for kind, raw in _join_broken_paragraphs(blocks):
         t = normalise_space(raw)
+        if MIXED_SCRIPT_MARK in t:
+            mixed += t.count(MIXED_SCRIPT_MARK)
+            t = " ".join(t.replace(MIXED_SCRIPT_MARK, "").split())
         if not t:
             continue
         if parts:
@@ -68,6 +131,9 @@ def build(blocks: list[tuple[str, str]], title: str = "", fmt: str = "text", war
     for i, b in enumerate(out_blocks):
         for s, e in split_sentences(text, b.start, b.end):
             sentences.append(Sentence(s, e, i))
+    if mixed:
+        warnings = tuple(warnings) + (f"{mixed} word(s) mix Latin with Cyrillic/Greek look-alike letters "
+                                      "(read as the Latin word a person sees); review this document",)
     if not title:
         title = next((text[b.start : b.end] for b in out_blocks if b.kind == "heading"), "")
     return ExtractedText(text, tuple(out_blocks), tuple(sentences), title[:300], fmt, tuple(warnings))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import os
 import re
@@ -14,6 +15,9 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
 from requests.utils import (
     address_in_network,
     get_netrc_auth,
@@ -24,11 +28,14 @@ from requests.utils import (
 
 from audit import __version__
 from audit.errors import InputError
+from audit.fetch.urls import UnsafeURLError, has_ambiguous_chars, parse_url_strict
 
 USER_AGENT = f"encryption-audit/{__version__} (+https://github.com/encryption-audit/encryption-audit)"
 MAX_BODY = 20 * 1024 * 1024
 MAX_REDIRECTS = 5
 TIMEOUT = (10, 30)
+#: wall-clock bound of one fetch (all redirects, headers and body) when the caller names none
+MAX_SECONDS = 120.0
 ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown", "application/pdf", "text/x-markdown")
 
 
@@ -104,8 +111,43 @@ def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
     return None
 
 
-def _refuse_address(url: str, host: str, addr) -> None:
+#: IPv6 ranges that carry an IPv4 address inside: NAT64 (RFC 6052 well-known prefix) and 6to4.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215 local-use: never public
+SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+
+
+def embedded_ipv4(addr) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (IPv4-mapped, NAT64, 6to4, Teredo client), if any."""
+    if addr.version != 6:
+        return None
+    if addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    if addr in NAT64:
+        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+    if addr in SIX_TO_FOUR:
+        return addr.sixtofour
+    if addr.teredo is not None:
+        return addr.teredo[1]
+    return None
+
+
+def is_public_address(addr) -> bool:
+    """Global unicast, and -- for IPv6 forms that embed an IPv4 address -- so is the embedded one."""
+    if isinstance(addr, str):
+        addr = ipaddress.ip_address(addr.split("%")[0])
     if not addr.is_global or addr.is_multicast:
+        return False
+    if addr.version == 6 and addr in NAT64_LOCAL:
+        return False
+    inner = embedded_ipv4(addr)
+    if inner is not None and (not inner.is_global or inner.is_multicast):
+        return False
+    return True
+
+
+def _refuse_address(url: str, host: str, addr) -> None:
+    if not is_public_address(addr):
         raise FetchError(
             f"{url}: {host} resolves to a non-public address ({addr}); use --allow-private-network to allow it"
         )
@@ -125,12 +167,11 @@ def check_public(url: str, allow_private: bool = False, *, resolve: bool = True)
     what can be judged without a lookup is refused: IP literals that are not public and
     obviously local names (localhost, *.local, single-label names, ...).
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise FetchError(f"{url}: only http and https URLs can be fetched")
+    try:
+        parts = parse_url_strict(url)
+    except UnsafeURLError as e:
+        raise FetchError(f"{url}: {e}") from None
     host = parts.hostname
-    if not host:
-        raise FetchError(f"{url}: no host in URL")
     if allow_private:
         return
     literal = _ip_literal(host)
@@ -244,10 +285,122 @@ class NetworkEnv:
         return auth
 
 
+#: Set (to the URL being fetched) while a request whose peer must be public is being made; the
+#: guarded connections below check the address they actually connected to against it. This closes
+#: DNS rebinding between `check_public`'s lookup and the client's own lookup at connect time.
+_PEER_GUARD: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_peer_guard", default=None)
+
+
+#: The sockets the current fetch opened (see `_Deadline`): set per fetch_url call.
+_REQUEST_SOCKETS: contextvars.ContextVar[list | None] = contextvars.ContextVar("audit_request_sockets", default=None)
+
+
+class _Deadline:
+    """One wall-clock deadline for a whole fetch, enforced while bytes trickle in.
+
+    Socket timeouts bound each read, not the whole: a server sending one byte every two seconds
+    never trips a 30 s read timeout. A timer thread shuts down every socket the fetch opened when
+    the deadline passes, which wakes any blocked read (headers, TLS handshake or body) at once.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.sockets: list = []
+        self.expired = threading.Event()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def _expire(self) -> None:
+        self.expired.set()
+        for sock in list(self.sockets):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        self._token = _REQUEST_SOCKETS.set(self.sockets)
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._timer.cancel()
+        _REQUEST_SOCKETS.reset(self._token)
+        return False
+
+
+def _register_socket(sock) -> None:
+    sockets = _REQUEST_SOCKETS.get()
+    if sockets is not None:
+        sockets.append(sock)
+
+
+class PeerRefused(Exception):
+    """The connection's peer is not a public address (raised before any byte is sent)."""
+
+
+def _check_peer(sock) -> None:
+    url = _PEER_GUARD.get()
+    if url is None:
+        return
+    try:
+        peer = sock.getpeername()[0]
+    except (OSError, IndexError, TypeError):
+        return  # not an inet socket (a test double); nothing to judge
+    if not is_public_address(peer):
+        sock.close()
+        raise PeerRefused(f"{url}: connected to a non-public address ({peer}); refused "
+                          "(the name resolved differently at connect time); use --allow-private-network to allow it")
+
+
+class _GuardedHTTPConnection(urllib3.connection.HTTPConnection):
+    def _new_conn(self):
+        sock = super()._new_conn()
+        _register_socket(sock)
+        _check_peer(sock)
+        return sock
+
+
+class _GuardedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def _new_conn(self):
+        sock = super()._new_conn()
+        _register_socket(sock)
+        _check_peer(sock)  # before the TLS handshake: not a byte goes to a private peer
+        return sock
+
+
+class _GuardedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class GuardedAdapter(requests.adapters.HTTPAdapter):
+    """Direct connections check their peer address (see `_PEER_GUARD`); proxied ones connect to
+    the proxy, which the user chose, and are judged by name before the request (`check_public`)."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            # connections to an HTTP proxy register for the deadline too (the peer check is off
+            # for proxied requests: the peer is the proxy)
+            manager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+        return manager
+
+
 def new_session() -> requests.Session:
-    """A session that does not consult the environment per request (see NetworkEnv)."""
+    """A session that does not consult the environment per request (see NetworkEnv) and whose
+    direct connections check the peer address they reached."""
     sess = requests.Session()
     sess.trust_env = False
+    sess.mount("http://", GuardedAdapter())
+    sess.mount("https://", GuardedAdapter())
     return sess
 
 
@@ -266,7 +419,8 @@ def fetch_url(
     trusted_hosts: frozenset[str] | tuple[str, ...] = (),
     network: NetworkEnv | None = None,
 ) -> FetchResult:
-    """GET a URL safely. `max_seconds` bounds the whole body read (a slow drip cannot hold us).
+    """GET a URL safely. `max_seconds` (default MAX_SECONDS) bounds the whole fetch by the wall
+    clock -- redirects, headers, TLS and body -- however slowly bytes trickle in (see _Deadline).
 
     `trusted_hosts` are host names exempt from the public-address check (an intranet mirror the
     user named on purpose); every other first URL and redirect target is still checked.
@@ -274,33 +428,61 @@ def fetch_url(
     when not given). When a proxy that resolves names carries a request, the host name is not
     looked up locally (see `check_public`).
     """
+    seconds = max_seconds if max_seconds else MAX_SECONDS
+    deadline = _Deadline(seconds)
+    try:
+        with deadline:
+            return _fetch(url, allow_private=allow_private, ca_bundle=ca_bundle, max_bytes=max_bytes,
+                          timeout=timeout, session=session, headers=headers, user_agent=user_agent,
+                          accepted_types=accepted_types, max_seconds=seconds, trusted_hosts=trusted_hosts,
+                          network=network, deadline=deadline)
+    except FetchError:
+        if deadline.expired.is_set():
+            raise FetchError(f"{url}: no complete response within {seconds:g} s (the server is too slow); "
+                             "gave up") from None
+        raise
+
+
+def _fetch(url, *, allow_private, ca_bundle, max_bytes, timeout, session, headers, user_agent, accepted_types,
+           max_seconds, trusted_hosts, network, deadline) -> FetchResult:
     env = network or NetworkEnv.from_env()
     sess = session or new_session()
     hdrs = {"User-Agent": user_agent or USER_AGENT, "Accept": "text/html,application/xhtml+xml,application/pdf,text/plain;q=0.9,*/*;q=0.1", "Accept-Encoding": "gzip, deflate"}
     hdrs.update(headers or {})
+    hdrs["Connection"] = "close"  # a fresh connection per request: the deadline knows its socket
     current = url
     seen = set()
     for _ in range(MAX_REDIRECTS + 1):
-        check_public(current, allow_private or (urlsplit(current).hostname or "") in trusted_hosts,
-                     resolve=not env.proxy_resolves(current))
+        exempt = allow_private or (urlsplit(current).hostname or "") in trusted_hosts
+        check_public(current, exempt, resolve=not env.proxy_resolves(current))
         if current in seen:
             raise FetchError(f"{url}: redirect loop at {current}")
         seen.add(current)
+        proxies = env.proxies_for(current)
+        token = _PEER_GUARD.set(None if exempt or proxies else current)
         try:
             resp = sess.get(current, headers=hdrs, stream=True, allow_redirects=False, timeout=timeout,
-                            verify=ca_bundle or env.ca_bundle or True, proxies=env.proxies_for(current),
+                            verify=ca_bundle or env.ca_bundle or True, proxies=proxies,
                             auth=env.netrc_auth(current))
+        except PeerRefused as e:
+            raise FetchError(str(e)) from None
         except requests.exceptions.SSLError as e:
             raise FetchError(f"{url}: TLS error: {_first_line(e)}") from None
         except requests.exceptions.Timeout:
             raise FetchError(f"{url}: timed out", retryable=True) from None
         except requests.exceptions.RequestException as e:
             raise FetchError(f"{url}: connection failed: {_first_line(e)}", retryable=True) from None
+        finally:
+            _PEER_GUARD.reset(token)
         if resp.is_redirect:
             loc = resp.headers.get("Location", "")
             resp.close()
+            _drop_pooled(sess)
             if not loc:
                 raise FetchError(f"{url}: redirect without Location")
+            if has_ambiguous_chars(loc):
+                raise FetchError(f"{url}: redirect to {loc!r}: contains a backslash, whitespace or a control "
+                                 "character (ambiguous; refused)")
             current = urljoin(current, loc)
             continue
         try:
@@ -310,6 +492,10 @@ def fetch_url(
                 code = resp.status_code
                 raise FetchError(f"{url}: HTTP {code}", status=code, retryable=code == 429 or code >= 500,
                                  retry_after=parse_retry_after(resp.headers.get("Retry-After")))
+            if resp.status_code != 200:
+                # 206 (a part), 300 (a choice), 204, 203...: only a complete 200 is a document
+                raise FetchError(f"{url}: HTTP {resp.status_code} is not a complete document; not archived",
+                                 status=resp.status_code)
             ctype = resp.headers.get("Content-Type", "")
             base = ctype.split(";")[0].strip().lower()
             if base and base not in accepted_types:
@@ -318,7 +504,15 @@ def fetch_url(
             return FetchResult(url, current, resp.status_code, body, ctype, now_utc(), dict(resp.headers))
         finally:
             resp.close()
+            _drop_pooled(sess)
     raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+
+def _drop_pooled(sess: requests.Session) -> None:
+    """Close pooled connections: every request gets a fresh one (`Connection: close`), which the
+    deadline knows; a server that honours the header would otherwise leave a dead one pooled."""
+    for adapter in sess.adapters.values():
+        adapter.close()
 
 
 def read_capped(resp: requests.Response, max_bytes: int, url: str, max_seconds: float | None = None) -> bytes:

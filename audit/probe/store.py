@@ -12,7 +12,9 @@ import os
 from pathlib import Path
 
 from audit.models import Evidence, Level, Polarity
+from audit.archive.files import append_line
 from audit.score.engine import ProbeOutcome
+from audit.untrusted import loads_json
 
 
 def probes_path(archive_dir: Path, slug: str) -> Path:
@@ -22,14 +24,7 @@ def probes_path(archive_dir: Path, slug: str) -> Path:
 def append_run(archive_dir: Path, slug: str, record: dict) -> Path:
     """Append one probe run (a JSON-serialisable dict) as a single line, fsynced."""
     path = probes_path(archive_dir, slug)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, line.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    append_line(path, json.dumps(record, sort_keys=True, ensure_ascii=False), root=Path(archive_dir))
     return path
 
 
@@ -38,14 +33,14 @@ def latest_run(archive_dir: Path, slug: str) -> dict | None:
     if not path.is_file():
         return None
     last = None
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8", errors="replace") as f:
         for line in f:
             line = line.strip()
             if not line:
                 continue
             try:
-                last = json.loads(line)
-            except json.JSONDecodeError:
+                last = loads_json(line)
+            except ValueError:
                 continue  # a torn last line from an interrupted run: keep the previous good one
     return last
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audit.errors import InputError
+from audit.untrusted import loads_json
 
 TEXT = "text-changed"
 PROBE = "probe-changed"
@@ -155,10 +156,10 @@ def load_scorecards(path: str | Path) -> dict:
     """Read a scorecards.json, with one-line errors for anything unusable."""
     p = Path(path)
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
+        doc = loads_json(p.read_text(encoding="utf-8"))
     except OSError as e:
         raise InputError(f"{p}: cannot read: {e.strerror or e}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, ValueError) as e:
         raise InputError(f"{p}: not valid JSON ({e})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("companies"), list):
         raise InputError(f"{p}: not a scorecards file (no 'companies' list)")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from audit.errors import InputError
 from audit.archive.files import atomic_write
+from audit.untrusted import loads_json
 
 HISTORY_FILE = "history.jsonl"
 
@@ -66,8 +67,8 @@ def read_history(path: Path) -> list[HistoryEntry]:
         if not line.strip():
             continue
         try:
-            out.append(HistoryEntry.from_json(json.loads(line)))
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
+            out.append(HistoryEntry.from_json(loads_json(line)))
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise InputError(f"{path}:{n}: damaged history line ({type(e).__name__})") from None
     return out
 

@@ -13,6 +13,7 @@ from audit import signing
 from audit.refresh.diff import STALE, Diff, diff_scorecards
 from audit.refresh.feed import FEED_FILE, write_feed
 from audit.refresh.history import HISTORY_FILE, append_history, entries_from_scorecards, read_history
+from audit.report.escape import markdown
 
 SCORECARDS_FILE = "scorecards.json"
 PUBLIC_KEY_FILE = "signing-key.pub"
@@ -67,8 +68,8 @@ def failures_markdown(failures: list[Failure]) -> str:
     lines = ["The last refresh could not fetch these documents; their evidence is stale or missing.", "",
              "| company | document | url | status | error |", "|---|---|---|---|---|"]
     for f in failures:
-        err = (f.error or "").replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {f.slug} | {f.type} | {f.url} | {f.status} | {err} |")
+        cells = (f.slug, f.type, f.url, f.status, f.error or "")
+        lines.append("| " + " | ".join(markdown(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 

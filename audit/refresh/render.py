@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from audit.refresh.diff import CAUSE_LABELS, STALE, TEXT, CompanyChange, Diff
+from audit.report.escape import markdown
 
 
 def _score(v) -> str:
@@ -65,7 +66,7 @@ def render_json(diff: Diff) -> str:
 
 
 def _md(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+    return markdown(s)
 
 
 def render_markdown(diff: Diff) -> str:

@@ -15,6 +15,7 @@ from typing import Callable
 from audit.errors import GateFailed, NoEvidenceError
 from audit.models import Scorecard
 from audit.archive.files import atomic_write
+from audit.report.stage import staged
 from audit.refresh.diff import Diff, diff_scorecards, load_scorecards
 from audit.refresh.history import entries_from_scorecards
 from audit.refresh.gates import Threshold, gate_failures
@@ -76,20 +77,22 @@ def publish(cards: list[Scorecard], rubric: Rubric, opts: RunOptions, previous: 
     out = Path(opts.out_dir)
     doc = json.loads(dumps(scorecards_document(cards, rubric)))
     if opts.shard_only:
-        atomic_write(out / SCORECARDS_FILE, dumps(doc))
+        atomic_write(out / SCORECARDS_FILE, dumps(doc), root=out)
         diff = diff_scorecards(previous, doc) if previous is not None else None
     else:
         # history is written only once the site is: a failed report leaves no dangling line
         diff = diff_scorecards(previous, doc) if previous is not None else None
         entries = entries_from_scorecards(doc, run_causes(diff, doc))
         extra = opts.signer.site_extra() if opts.signer else {}
-        report(out, cards, rubric, pending_history(out, entries), extra)
-        commit_history(out, entries, site_url=opts.site_url)
-        # the site writer's scorecards.json is what gets published (and signed)
-        if not (out / SCORECARDS_FILE).is_file():
-            atomic_write(out / SCORECARDS_FILE, dumps(doc))
-        if opts.signer:
-            sig = opts.signer.sign_reports(out)
+        # site, history, scorecards.json and its signature are swapped in together
+        with staged(out) as stage:
+            report(stage, cards, rubric, pending_history(stage, entries), extra)
+            commit_history(stage, entries, site_url=opts.site_url)
+            # the site writer's scorecards.json is what gets published (and signed)
+            if not (stage / SCORECARDS_FILE).is_file():
+                atomic_write(stage / SCORECARDS_FILE, dumps(doc), root=stage)
+            sig = opts.signer.sign_reports(stage) if opts.signer else None
+        if sig is not None:
             echo(f"audit: signed {out / SCORECARDS_FILE} -> {sig.name} ({opts.signer.fingerprint})")
     failures = fetch_failures(doc)
     echo(_summary(doc, diff))

@@ -5,7 +5,7 @@ Colours are dark enough that white text on them keeps a 4.5:1 contrast (tested).
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from jinja2 import Environment
 
 from audit.models import Scorecard
 
@@ -25,19 +25,24 @@ def _text_width(s: str) -> int:
     return 7 * len(s) + 10
 
 
+_TEMPLATE = Environment(autoescape=True, keep_trailing_newline=True).from_string(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="{{ total }}" height="20" role="img" aria-label="{{ title }}">'
+    "<title>{{ title }}</title>"
+    '<rect width="{{ lw }}" height="20" fill="{{ neutral }}"/>'
+    '<rect x="{{ lw }}" width="{{ vw }}" height="20" fill="{{ colour }}"/>'
+    '<g fill="#ffffff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle">'
+    '<text x="{{ lx }}" y="14">{{ label }}</text>'
+    '<text x="{{ vx }}" y="14">{{ value }}</text>'
+    "</g></svg>\n"
+)
+
+
 def badge_svg(card: Scorecard) -> str:
+    """The badge; every value goes through Jinja2's autoescape (the one HTML/SVG escaping), so a
+    company name with `"`, `<` or `&` stays text inside its attribute and element."""
     value = "not evaluated" if card.score is None else f"{card.grade} {card.score:.1f}"
     colour = GRADE_COLOURS.get(card.grade or "", NEUTRAL)
     lw, vw = _text_width(LABEL), _text_width(value)
-    total = lw + vw
-    title = escape(f"{card.name}: {LABEL} grade {value}")
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="20" role="img" aria-label="{title}">'
-        f"<title>{title}</title>"
-        f'<rect width="{lw}" height="20" fill="{NEUTRAL}"/>'
-        f'<rect x="{lw}" width="{vw}" height="20" fill="{colour}"/>'
-        f'<g fill="#ffffff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle">'
-        f'<text x="{lw / 2:g}" y="14">{escape(LABEL)}</text>'
-        f'<text x="{lw + vw / 2:g}" y="14">{escape(value)}</text>'
-        f"</g></svg>\n"
-    )
+    return _TEMPLATE.render(total=lw + vw, title=f"{card.name}: {LABEL} grade {value}", lw=lw, vw=vw,
+                            neutral=NEUTRAL, colour=colour, lx=f"{lw / 2:g}", vx=f"{lw + vw / 2:g}",
+                            label=LABEL, value=value)

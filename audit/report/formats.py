@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime, timezone
 
 from audit import TOOL_NAME, __version__
 from audit.models import DocumentRef, Level, Scorecard
+from audit.report.escape import markdown
 from audit.rubric.model import Rubric
 
 SCHEMA_ID = "encryption-audit/scorecards/1"
@@ -144,12 +146,12 @@ class TextFormat(OutputFormat):
         return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _md_escape(s: str) -> str:
-    """Quotes come from fetched pages: neutralise Markdown and HTML in them."""
-    s = " ".join(s.split())
-    for ch in "\\`*_[]<>|#":
-        s = s.replace(ch, "\\" + ch)
-    return s
+def _md_code(s) -> str:
+    """A hash shown in a code span: only hex digits survive (a stored value is untrusted)."""
+    return re.sub(r"[^0-9a-fA-F]", "", str(s or ""))
+
+
+_md_escape = markdown  # the one Markdown escaping function (audit/report/escape.py)
 
 
 class MarkdownFormat(OutputFormat):
@@ -191,7 +193,7 @@ class MarkdownFormat(OutputFormat):
                     out.append(f"- **{rubric.criterion(r.id).title}** (`{r.id}`): {MARK[r.level]}{flags}")
                     for e in r.evidence[:2]:
                         out.append(f"  - > {_md_escape(e.quote)}")
-                        out.append(f"    ({e.document}, {_md_escape(e.url)}, sha256 `{e.sha256[:12]}`, {e.fetched_at})")
+                        out.append(f"    ({e.document}, {_md_escape(e.url)}, sha256 `{_md_code(e.sha256[:12])}`, {_md_escape(e.fetched_at)})")
                     if r.level in (Level.PARTIAL, Level.NOT_MET, Level.NO_DISCLOSURE):
                         out.append(f"  - *Demand:* {rubric.criterion(r.id).demand}")
                 out.append("")
@@ -199,9 +201,9 @@ class MarkdownFormat(OutputFormat):
             out.append("")
             for doc in card.documents:
                 guessed = " (type guessed)" if doc.type_guessed or doc.url in dict(card.guessed_types) else ""
-                sha = f"sha256 `{doc.sha256[:12]}`" if doc.sha256 else "no snapshot"
+                sha = f"sha256 `{_md_code(doc.sha256[:12])}`" if doc.sha256 else "no snapshot"
                 status = doc.status + (f": {_md_escape(doc.error)}" if doc.error and doc.status != "ok" else "")
-                out.append(f"- {doc.type}{guessed}: {_md_escape(doc.url)} ({sha}, {doc.fetched_at or '-'}, "
+                out.append(f"- {_md_escape(doc.type)}{guessed}: {_md_escape(doc.url)} ({sha}, {_md_escape(doc.fetched_at or '-')}, "
                            f"{status})")
             out.append("")
         return "\n".join(out).rstrip("\n") + "\n"

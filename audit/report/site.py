@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from audit.archive.files import atomic_write, find_symlink
 from audit.errors import InputError
 from audit.models import DocumentRef, Evidence, Level, Scorecard
 from audit.report.badge import badge_svg
@@ -31,6 +32,7 @@ from audit.report.charts import demand_bars, history_chart
 from audit.report.csvout import scorecards_csv
 from audit.report.formats import MarkdownFormat, document_failure, dumps, generated_at, scorecards_document
 from audit.rubric.model import Rubric
+from audit.untrusted import loads_json
 
 TEMPLATES = Path(__file__).parent / "templates"
 MANIFEST = ".audit-report-files.json"
@@ -115,19 +117,10 @@ def _environment() -> Environment:
     return env
 
 
-def _write_atomic(path: Path, data: str | bytes) -> None:
-    """Temp file in the same folder + os.replace: readers never see half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write_atomic(path: Path, data: str | bytes, root: Path | None = None) -> None:
+    """Temp file in the same folder + os.replace: readers never see half a page; never through a
+    symbolic link, never outside ROOT (the report folder)."""
+    atomic_write(path, data, 0o644, root=root)
 
 
 def _check_slugs(cards: list[Scorecard]) -> None:
@@ -185,6 +178,9 @@ def write_report(out_dir, cards: list[Scorecard], rubric: Rubric, history=None, 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: report folder is a file")
+    link = find_symlink(out)
+    if link is not None:
+        raise InputError(f"{link}: symbolic link in the report folder; refusing to write there (remove it)")
     files = render_site(list(cards), rubric, history, extra)
     raw = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in files.items()}
     digests = {rel: hashlib.sha256(data).hexdigest() for rel, data in raw.items()}
@@ -198,7 +194,7 @@ def write_report(out_dir, cards: list[Scorecard], rubric: Rubric, history=None, 
         for rel in sorted(raw):
             path = out / rel
             try:
-                _write_atomic(path, raw[rel])
+                _write_atomic(path, raw[rel], out)
             except OSError as e:
                 raise InputError(f"{path}: cannot write: {e.strerror or e}") from None
             written.append(path)
@@ -212,7 +208,7 @@ def write_report(out_dir, cards: list[Scorecard], rubric: Rubric, history=None, 
 def read_manifest(out: Path) -> dict[str, str]:
     """{relative path: sha256} of the files the last run wrote; {} when absent or unreadable."""
     try:
-        doc = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
+        doc = loads_json((Path(out) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     files = doc.get("files") if isinstance(doc, dict) and doc.get("schema") == MANIFEST_SCHEMA else None
@@ -264,4 +260,4 @@ def _remove_stale(out: Path, stale: dict[str, str]) -> dict[str, str]:
 
 def _write_manifest(out: Path, files: dict[str, str]) -> None:
     doc = {"schema": MANIFEST_SCHEMA, "files": dict(sorted(files.items()))}
-    _write_atomic(Path(out) / MANIFEST, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    _write_atomic(Path(out) / MANIFEST, json.dumps(doc, indent=1, sort_keys=True) + "\n", Path(out))

@@ -92,6 +92,7 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
         unusable_pages: set[DeclaredDocument] = set()
         for doc in decl.documents:
             ref, reading, warnings = _document(ws, archive, rubric, decl, doc, out)
+            out.warnings.extend(archive.take_warnings())
             out.warnings.extend(f"{decl.slug}: {doc.source}: {w}" for w in warnings)
             if reading is None:
                 failed.append(ref)
@@ -218,13 +219,14 @@ def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredD
     # ranges enter the key as their tables; a declaration without ranges keeps its old keys
     key = cache_key(sha, rubric.sha256, ctype or _ext(filename), selectors_plain(doc.select),
                     selectors_plain(doc.remove), (reader_version(), EXTRACTOR_VERSION, doc.type))
-    cached = load_cached(ws.archive_dir, key)
-    if cached is not None:
-        out.cache_hits += 1
-        return cached
-    out.cache_misses += 1
     extracted = extract(data, content_type=ctype, filename=filename, select=list(doc.select) or None,
                         remove=list(doc.remove) or None)
+    cached = load_cached(ws.archive_dir, key, extracted.text)  # verified against the text, or None
+    if cached is not None:
+        out.cache_hits += 1
+        findings, silence = cached[0], cached[1]
+        return findings, silence, extracted.title, tuple(extracted.warnings)
+    out.cache_misses += 1
     reading = read_document(rubric, extracted, doc.type)
     findings, silence = reading.findings(), reading.silence()
     try:

@@ -1,0 +1,161 @@
+"""Text a person does not see is not read: hiding by the page's own CSS.
+
+A page can hide text from its readers and still hand it to a text extractor (an invisible
+"we require a warrant" next to the visible policy). This module judges, from the page's own
+`<style>` sheets and `style=""` attributes -- never from external stylesheets or scripts --
+which elements are hidden by the common techniques, and marks them with the `hidden` attribute
+so the HTML walker skips them as furniture:
+
+- display: none (whatever whitespace follows the colon); visibility: hidden | collapse
+- font-size: 0; opacity: 0 (or nearly: below 0.05)
+- off-screen positioning (left/top/right/margin/text-indent of -999px or further)
+- clip: rect(...) of zero size; clip-path: inset(50%+) / circle(0) / polygon(...) of points at 0
+- height or width 0 (or max-height/max-width 0) together with overflow: hidden
+- text colour equal to the background colour declared on the element or its nearest ancestor
+  that declares one (white when none does)
+
+Rules apply in sheet order, then the inline style (specificity and !important are not
+weighed: a page that hides text and un-hides it again by specificity is not handled).
+CSS is parsed with tinycss2; selectors are matched with soupsieve (BeautifulSoup's `select`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import tinycss2
+from bs4 import BeautifulSoup, Tag
+
+MAX_RULES = 5000  # a hostile sheet cannot make extraction slow
+_ZERO = re.compile(r"^[+-]?0*(\.0*)?([a-z%]*)$")
+_NUMBER = re.compile(r"^([+-]?\d*\.?\d+)([a-z%]*)$")
+_NAMED = {"white": (255, 255, 255), "black": (0, 0, 0), "red": (255, 0, 0), "transparent": None,
+          "silver": (192, 192, 192), "gray": (128, 128, 128), "grey": (128, 128, 128)}
+
+
+def _declarations(text: str) -> dict[str, str]:
+    out = {}
+    for d in tinycss2.parse_blocks_contents(text, skip_comments=True, skip_whitespace=True):
+        if d.type == "declaration":
+            out[d.lower_name] = " ".join(tinycss2.serialize(d.value).split()).lower()
+    return out
+
+
+def _number(value: str) -> float | None:
+    m = _NUMBER.match(value.strip())
+    return float(m.group(1)) if m else None
+
+
+def _zero(value: str) -> bool:
+    v = value.strip()
+    return bool(v) and _ZERO.match(v) is not None
+
+
+def _colour(value: str | None):
+    if not value:
+        return None
+    v = value.strip().lower().replace(" ", "")
+    if v in _NAMED:
+        return _NAMED[v]
+    if v.startswith("#") and len(v) in (4, 7) and all(c in "0123456789abcdef" for c in v[1:]):
+        h = v[1:]
+        if len(h) == 3:
+            h = "".join(c * 2 for c in h)
+        return tuple(int(h[i:i + 2], 16) for i in (0, 2, 4))
+    m = re.match(r"^rgba?\((\d+),(\d+),(\d+)(,[\d.]+)?\)$", v)
+    if m:
+        return tuple(int(x) for x in m.groups()[:3])
+    return None
+
+
+def _background(style: dict[str, str]):
+    for key in ("background-color", "background"):
+        if key in style:
+            for word in [style[key]] + style[key].split():
+                c = _colour(word)
+                if c is not None:
+                    return c
+    return None
+
+
+def hides(style: dict[str, str]) -> bool:
+    """Whether these declarations hide the element's text from a reader."""
+    if style.get("display", "").split()[:1] == ["none"]:
+        return True
+    if style.get("visibility") in ("hidden", "collapse"):
+        return True
+    if "font-size" in style and _zero(style["font-size"]):
+        return True
+    opacity = _number(style.get("opacity", ""))
+    if opacity is not None and opacity < 0.05:
+        return True
+    for key in ("left", "top", "right", "margin-left", "margin-top", "text-indent"):
+        n = _number(style.get(key, ""))
+        if n is not None and n <= -999:
+            return True
+    clip = style.get("clip", "")
+    if clip.startswith("rect("):
+        nums = [_number(x) for x in re.split(r"[ ,]+", clip[5:].rstrip(")").strip()) if x]
+        if len(nums) == 4 and all(n is not None for n in nums) and (nums[0] >= nums[2] or nums[3] >= nums[1]):
+            return True
+    cp = style.get("clip-path", "")
+    if cp.startswith("inset("):
+        nums = [_number(x) for x in cp[6:].rstrip(")").split() if x]
+        if nums and all(n is not None and n >= 50 for n in nums[:1]):
+            return True
+    if cp.startswith("circle(") and _zero(cp[7:].split(")")[0].split(" at ")[0] or "x"):
+        return True
+    if cp.startswith("polygon(") and all(_zero(p) for p in re.split(r"[ ,]+", cp[8:].rstrip(")")) if p):
+        return True
+    if style.get("overflow", style.get("overflow-y", style.get("overflow-x", ""))) in ("hidden", "clip"):
+        for key in ("height", "max-height", "width", "max-width"):
+            if key in style and _zero(style[key]):
+                return True
+    return False
+
+
+def mark_hidden(soup: BeautifulSoup) -> int:
+    """Mark every element the page's own CSS hides with the `hidden` attribute; returns how many."""
+    styles: dict[int, tuple[Tag, dict[str, str]]] = {}
+    rules = 0
+    for sheet in soup.find_all("style"):
+        css = sheet.string or sheet.get_text()
+        for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+            if rule.type != "qualified-rule":
+                continue  # @media and friends: not judged
+            rules += 1
+            if rules > MAX_RULES:
+                break
+            decls = _declarations(tinycss2.serialize(rule.content))
+            if not decls:
+                continue
+            selector = tinycss2.serialize(rule.prelude).strip()
+            try:
+                matched = soup.select(selector)
+            except Exception:  # soupsieve's errors: a selector it cannot match is not judged
+                continue
+            for el in matched:
+                styles.setdefault(id(el), (el, {}))[1].update(decls)
+    for el in soup.find_all(style=True):
+        try:
+            decls = _declarations(str(el["style"]))
+        except Exception:
+            continue
+        styles.setdefault(id(el), (el, {}))[1].update(decls)
+    count = 0
+    for el, style in styles.values():
+        hidden = hides(style)
+        if not hidden and "color" in style:
+            fg = _colour(style["color"])
+            if fg is not None:
+                bg = _background(style)
+                node = el.parent
+                while bg is None and node is not None and isinstance(node, Tag):
+                    entry = styles.get(id(node))
+                    bg = _background(entry[1]) if entry else None
+                    node = node.parent
+                hidden = fg == (bg if bg is not None else (255, 255, 255))
+        if hidden:
+            el["hidden"] = ""
+            count += 1
+    return count

@@ -1,0 +1,112 @@
+"""Read what a person reads: invisible characters, look-alike letters, hidden HTML text,
+invisible PDF text and Markdown comments do not change a level. Real files through `audit check`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pdfmaker import make_pdf
+
+from audit.extract import extract
+
+POSITIVE = "We require a valid search warrant before we disclose the content of communications."
+NEGATIVE = "We do not require a search warrant before we disclose the content of communications."
+BASE = "We publish a yearly report."
+
+
+def _page(body: str, head: str = "") -> str:
+    return (f"<html><head>{head}</head><body><main><h1>Law enforcement</h1><p>{BASE}</p>{body}"
+            "</main></body></html>")
+
+
+def _level(run_cli, tmp_path, name: str, data: bytes | str) -> str:
+    path = tmp_path / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    r = run_cli("check", path, "--format", "json")
+    assert r.code == 0, r
+    [card] = json.loads(r.out)["companies"]
+    return next(c["level"] for c in card["criteria"] if c["id"] == "warrant-for-content")
+
+
+def test_the_sentences_mean_what_the_tests_assume(run_cli, tmp_path):
+    assert _level(run_cli, tmp_path, "p.html", _page(f"<p>{POSITIVE}</p>")) == "met"
+    assert _level(run_cli, tmp_path, "n.html", _page(f"<p>{NEGATIVE}</p>")) == "not-met"
+    assert _level(run_cli, tmp_path, "b.html", _page("")) == "no-disclosure"
+
+
+INVISIBLE = ["\u200d", "\u200c", "\u2060", "\ufeff", "\u202e", "\u200b", "\u00ad", "\u2066", "\u061c",
+             "\U000e0041"]
+
+
+@pytest.mark.parametrize("ch", INVISIBLE, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("fmt", ["html", "md", "txt"])
+def test_invisible_characters_inside_not_do_not_turn_it_into_met(run_cli, tmp_path, ch, fmt):
+    sentence = NEGATIVE.replace("not", f"n{ch}o{ch}t")
+    data = _page(f"<p>{sentence}</p>") if fmt == "html" else f"# Law enforcement\n\n{sentence}\n"
+    assert _level(run_cli, tmp_path, f"doc.{fmt}", data) == "not-met"
+
+
+@pytest.mark.parametrize("letter", ["\u043e", "\u03bf"], ids=["cyrillic-o", "greek-omicron"])
+def test_a_look_alike_letter_inside_not_does_not_turn_it_into_met(run_cli, tmp_path, letter):
+    sentence = NEGATIVE.replace("not", f"n{letter}t")
+    assert _level(run_cli, tmp_path, "doc.html", _page(f"<p>{sentence}</p>")) == "not-met"
+    text = extract(_page(f"<p>{sentence}</p>").encode(), "text/html")
+    assert any("Cyrillic/Greek" in w for w in text.warnings)
+
+
+def test_nfkc_compatibility_forms_are_read_as_their_plain_letters():
+    text = extract(_page("<p>We do ｎｏｔ keep logs; ﬁne print.</p>").encode(), "text/html").text
+    assert "We do not keep logs; fine print." in text
+
+
+HIDING = {
+    "class-display-none": ('<style>.x{display:none}</style>', '<p class="x">{s}</p>'),
+    "display-tab": ('', '<p style="display:\tnone">{s}</p>'),
+    "display-newline": ('<style>#y { display:\n none }</style>', '<p id="y">{s}</p>'),
+    "visibility-hidden": ('<style>p.z{visibility:hidden}</style>', '<p class="z">{s}</p>'),
+    "visibility-collapse": ('', '<p style="visibility: collapse">{s}</p>'),
+    "font-size-0": ('', '<p style="font-size:0">{s}</p>'),
+    "font-size-0px-class": ('<style>.t{font-size:0px}</style>', '<div class="t"><p>{s}</p></div>'),
+    "opacity-0": ('', '<p style="opacity:0">{s}</p>'),
+    "off-screen": ('', '<p style="position:absolute;left:-10000px">{s}</p>'),
+    "text-indent": ('<style>.i{text-indent:-9999px;overflow:hidden}</style>', '<p class="i">{s}</p>'),
+    "white-on-white": ('', '<p style="color:#fff">{s}</p>'),
+    "same-colour-as-parent": ('<style>.bg{background:#123456}.fg{color:rgb(18,52,86)}</style>',
+                              '<div class="bg"><p class="fg">{s}</p></div>'),
+    "clip-rect": ('', '<p style="position:absolute;clip:rect(0,0,0,0)">{s}</p>'),
+    "clip-path": ('', '<p style="clip-path:inset(50%)">{s}</p>'),
+    "height-0-overflow": ('', '<div style="height:0;overflow:hidden"><p>{s}</p></div>'),
+    "max-height-0-overflow": ('<style>.h{max-height:0;overflow:hidden}</style>', '<div class="h"><p>{s}</p></div>'),
+}
+
+
+@pytest.mark.parametrize("how", sorted(HIDING))
+def test_hidden_html_text_is_not_credited(run_cli, tmp_path, how):
+    head, body = HIDING[how]
+    page = _page(body.replace("{s}", POSITIVE), head)
+    assert _level(run_cli, tmp_path, "doc.html", page) == "no-disclosure"
+
+
+def test_visible_styled_text_is_still_read(run_cli, tmp_path):
+    head = "<style>.ok{color:#333;font-size:14px;display:block}body{background:#fff}</style>"
+    page = _page(f'<p class="ok" style="opacity:1;height:auto">{POSITIVE}</p>', head)
+    assert _level(run_cli, tmp_path, "doc.html", page) == "met"
+
+
+def _pdf_with_invisible(line: str) -> bytes:
+    return make_pdf([BASE, line], invisible=frozenset({1}))
+
+
+def test_pdf_text_in_render_mode_3_is_not_read(run_cli, tmp_path):
+    data = _pdf_with_invisible(POSITIVE)
+    assert "search warrant" not in extract(data, "application/pdf").text
+    assert _level(run_cli, tmp_path, "doc.pdf", data) == "no-disclosure"
+    visible = make_pdf([BASE, POSITIVE])
+    assert _level(run_cli, tmp_path, "vis.pdf", visible) == "met"
+
+
+@pytest.mark.parametrize("comment", [f"<!-- {POSITIVE} -->", f"<!--\n{POSITIVE}\n-->", f"<!-- {POSITIVE}"])
+def test_html_comments_in_markdown_are_not_text(run_cli, tmp_path, comment):
+    md = f"# Law enforcement\n\n{BASE}\n\n{comment}\n"
+    assert _level(run_cli, tmp_path, "doc.md", md) == "no-disclosure"
