@@ -63,7 +63,8 @@ def train_cmd(rubric_id, labels_dir, corpus_dir, sample, out_dir):
     out = Path(out_dir) if out_dir else MODEL_DIR
     data, w1 = model_json(model, corpus)
     write_model(out, data, w1)
-    stderr(f"wrote {out}: {len(model.vocab):,} features, {w1.nbytes / 1e6:.1f} MB")
+    size = sum(f.stat().st_size for f in out.iterdir())
+    stderr(f"wrote {out}: {len(model.vocab):,} features, {size / 1e6:.1f} MB")
 
 
 def _report_out(rubric, pairs, fmt, title):

@@ -15,6 +15,7 @@ _TOKEN = re.compile(r"[a-z0-9]+|[,;:()]")
 _NEGATORS = frozenset({"not", "no", "never", "without", "cannot", "neither", "nor", "none", "nothing", "nobody", "unless"})
 _BREAKERS = frozenset({",", ";", ":", "(", ")", "but", "except", "however", "although", "unless", "and"})
 NEG_WINDOW = 4
+CONTEXT_WORDS = 12  # words of the sentence before that a sentence sees
 # hedges and plans change a level; they get a feature of their own besides their words
 _HEDGE = re.compile(r"\b(?:may|might|could|where (?:feasible|possible|appropriate|practicable)|if (?:feasible|possible)|"
                     r"try|tries|attempt|endeavou?r|generally|typically|usually|reasonabl[ey]|at (?:our|its) (?:sole )?discretion)\b")
@@ -27,7 +28,7 @@ def words(sentence: str) -> list[str]:
     return _TOKEN.findall(s)
 
 
-def sentence_features(sentence: str, heading: str, doc_type: str, rule_hits: list[str]) -> list[str]:
+def sentence_features(sentence: str, heading: str, doc_type: str, rule_hits: list[str], before: str = "") -> list[str]:
     """The feature names of one sentence (duplicates removed, order kept)."""
     feats: list[str] = []
     toks = words(sentence)
@@ -50,6 +51,9 @@ def sentence_features(sentence: str, heading: str, doc_type: str, rule_hits: lis
     feats.extend("w:" + t for t in marked)
     feats.extend("b:" + a + "_" + b for a, b in zip(marked, marked[1:]))
     feats.extend("h:" + t for t in words(heading)[:12] if t.isalnum())
+    # the sentence before (a list item's lead-in: "we may disclose your information: ...")
+    if CONTEXT_WORDS:
+        feats.extend("p:" + t for t in words(before)[-CONTEXT_WORDS:] if t.isalnum())
     feats.append("dt:" + doc_type)
     low = sentence.lower()
     if _HEDGE.search(low):
@@ -82,10 +86,14 @@ def rule_hits_by_sentence(extracted: ExtractedText, findings: dict[str, list[Fin
 def document_features(extracted: ExtractedText, doc_type: str, findings: dict[str, list[Finding]]) -> list[list[str]]:
     hits = rule_hits_by_sentence(extracted, findings)
     out = []
-    for i, s in enumerate(extracted.sentences):
+    sents = extracted.sentences
+    for i, s in enumerate(sents):
         block = extracted.blocks[s.block]
         heading = block.heading if block.kind != "heading" else ""
-        out.append(sentence_features(extracted.text[s.start:s.end], heading, doc_type, hits[i]))
+        before = ""
+        if i and extracted.blocks[sents[i - 1].block].kind != "heading":
+            before = extracted.text[sents[i - 1].start:sents[i - 1].end]
+        out.append(sentence_features(extracted.text[s.start:s.end], heading, doc_type, hits[i], before))
     return out
 
 

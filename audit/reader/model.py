@@ -7,7 +7,8 @@ Two stages, both linear (numpy only at reading time):
    stage 1 found across the document's sentences; its probability is the level's confidence.
 
 Files (in `audit/reader/model/`, written by `train.py`, byte for byte reproducible):
-`reader.json` (vocabulary, stage 2, metadata) and `stage1.f32` (stage 1 weights, little-endian float32).
+`reader.json` (vocabulary, stage 2, metadata) and `stage1.f16.z` (stage 1 weights: little-endian
+float16, zlib-compressed; most are zero).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +26,7 @@ import numpy as np
 CLASSES = ("none", "met", "partial", "not-met")  # stage 1 (per sentence)
 LEVELS = ("no-disclosure", "met", "partial", "not-met")  # stage 2 (per document)
 MODEL_DIR = Path(__file__).parent / "model"
+STAGE1 = "stage1.f16.z"
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def stage2_rows(criteria, probs: np.ndarray, doc_type: str, rule_levels: dict[st
 
 def write_model(path: Path, model_json: dict, w1: np.ndarray) -> None:
     path.mkdir(parents=True, exist_ok=True)
-    (path / "stage1.f32").write_bytes(np.ascontiguousarray(w1, dtype="<f4").tobytes())
+    (path / STAGE1).write_bytes(zlib.compress(np.ascontiguousarray(w1, dtype="<f2").tobytes(), 9))
     (path / "reader.json").write_text(json.dumps(model_json, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
 
 
@@ -146,13 +149,14 @@ def load_model(path: Path = MODEL_DIR) -> ReaderModel | None:
     """The shipped model, or None where none has been trained (the rules then read alone)."""
     try:
         raw = (path / "reader.json").read_bytes()
-        blob = (path / "stage1.f32").read_bytes()
-    except OSError:
+        blob = (path / STAGE1).read_bytes()
+        weights = zlib.decompress(blob)
+    except (OSError, zlib.error):
         return None
     meta = json.loads(raw)
     vocab_list = meta["vocab"]
     criteria = tuple(meta["criteria"])
-    w1 = np.frombuffer(blob, dtype="<f4").reshape(len(vocab_list), len(criteria) * 4).astype(np.float64)
+    w1 = np.frombuffer(weights, dtype="<f2").reshape(len(vocab_list), len(criteria) * 4).astype(np.float64)
     version = hashlib.sha256(raw + blob).hexdigest()[:16]
     return ReaderModel(
         criteria=criteria,

@@ -31,12 +31,13 @@ from audit.score.engine import decide_level
 from audit.score.matcher import find_all
 from audit.models import DocumentRef
 
-MIN_DF = 2
+MIN_DF = 3
+PRUNE_BELOW = 0.002  # stage 1 weights smaller than this are dropped from the model file
 FIT_JOBS = 2  # criteria fitted in parallel (the result does not depend on it)
 C1 = 0.5  # stage 1 inverse regularisation
 C2 = 1.0
-POSITIVE_WEIGHT = 15.0
-REVIEW_BELOW = 0.7  # confidence under which a level is flagged for review (chosen from the reliability table)  # stage 1: a labelled evidence sentence counts this many times a silent one
+POSITIVE_WEIGHT = 15.0  # stage 1: a labelled evidence sentence counts this many times a silent one
+REVIEW_BELOW = 0.8  # confidence under which a level is flagged for review (chosen from the reliability table)
 _REF = DocumentRef("other", "", "", "")
 
 
@@ -174,7 +175,13 @@ def fit_stage1(prepared: list[PreparedDocument], examples, criteria: tuple[str, 
         for row, k in enumerate(classes):
             w1[:, ci * 4 + int(k)] = coef[row]
             b1[ci * 4 + int(k)] = icpt[row]
-    return vocab_list, w1.astype(np.float32).astype(np.float64), b1
+    return vocab_list, shipped_weights(w1), b1
+
+
+def shipped_weights(w1: np.ndarray) -> np.ndarray:
+    """Stage 1 weights as the model file stores them (near-zero weights dropped, half precision),
+    so that what is measured is what ships."""
+    return np.where(np.abs(w1) < PRUNE_BELOW, 0.0, w1).astype(np.float16).astype(np.float64)
 
 
 def _fit_one(x, y, w, c):
@@ -294,7 +301,8 @@ def model_json(model: ReaderModel, corpus) -> tuple[dict, np.ndarray]:
         "trained_on": {"real_documents": len(labelled), "companies": len({d.company for d in labelled}),
                        "dev_set_documents": sum(d.source == "dev" for d in corpus.development),
                        "label_files_sha256": corpus_fingerprint(corpus.development)},
-        "settings": {"min_df": MIN_DF, "c1": C1, "c2": C2, "positive_weight": POSITIVE_WEIGHT},
+        "settings": {"min_df": MIN_DF, "c1": C1, "c2": C2, "positive_weight": POSITIVE_WEIGHT, "prune_below": PRUNE_BELOW,
+                     "sample_every": SAMPLE_EVERY},
     }
     return data, model.w1
 
