@@ -179,3 +179,41 @@ def test_plain_text_standalone_title_lines_become_headings():
     # a list of short lines is not a run of headings, and a title before a list stays what it was
     assert kinds["- Email address"][0] == "item" and kinds["- Phone number"][0] == "item"
     assert kinds["What we collect"][0] != "heading"
+
+
+# Markdown as CommonMark (markdown-it-py) -----------------------------------------------------
+def test_markdown_html_comments_and_raw_html_blocks_are_not_text():
+    md = ("# Law enforcement\n\n<!-- We always notify users before disclosure. -->\n\n"
+          "<div class=\"nav\">\n<a href=\"/\">Home</a> Menu\n</div>\n\n"
+          "We require a warrant. <!-- inline note --> Always.\n")
+    ex = extract(md.encode(), filename="p.md")
+    assert "notify" not in ex.text and "Menu" not in ex.text and "inline note" not in ex.text
+    assert "We require a warrant." in ex.text
+    assert [b.kind for b in ex.blocks] == ["heading", "paragraph"]
+
+
+def test_markdown_underscores_inside_words_kept():
+    ex = extract(b"# T\n\nThe snake_case_name and __init__ files; _emphasis_ goes.\n", filename="p.md")
+    assert "snake_case_name" in ex.text and "emphasis goes" in ex.text and "_emphasis_" not in ex.text
+
+
+def test_markdown_multi_line_setext_heading_and_heading_context():
+    md = "Law enforcement\nrequests\n===\n\nWe require a warrant.\n\nTransparency\n---\n\n1. We publish a report.\n"
+    ex = extract(md.encode(), filename="p.md")
+    kinds = [(b.kind, ex.text[b.start:b.end], b.heading) for b in ex.blocks]
+    assert kinds == [
+        ("heading", "Law enforcement requests", "Law enforcement requests"),
+        ("paragraph", "We require a warrant.", "Law enforcement requests"),
+        ("heading", "Transparency", "Transparency"),
+        ("item", "We publish a report.", "Transparency"),
+    ]
+    assert ex.title == "Law enforcement requests"
+    for s in ex.sentences:  # offsets still index the text
+        assert ex.sentence_text(s) == ex.text[s.start:s.end] and ex.sentence_text(s).strip()
+
+
+def test_markdown_tables_code_and_entities():
+    md = "| Request | Needs |\n|---|---|\n| Content | A warrant &amp; notice |\n\n```\nkeep   *this*\n```\n"
+    ex = extract(md.encode(), filename="p.md")
+    assert ("cell", "A warrant & notice") in [(b.kind, ex.text[b.start:b.end]) for b in ex.blocks]
+    assert "keep *this*" in ex.text

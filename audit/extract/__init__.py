@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from audit.declarations.model import Selector
 
 #: bump when extraction changes what text or offsets a snapshot gives (enters the findings cache key)
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 MAX_BYTES = 20 * 1024 * 1024  # files over 20 MB are refused (SPEC: oversized input)
 
 _HTML_SNIFF = re.compile(rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body|<meta|<title|<div|<p[ >])", re.I | re.S)
