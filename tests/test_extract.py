@@ -217,3 +217,55 @@ def test_markdown_tables_code_and_entities():
     ex = extract(md.encode(), filename="p.md")
     assert ("cell", "A warrant & notice") in [(b.kind, ex.text[b.start:b.end]) for b in ex.blocks]
     assert "keep *this*" in ex.text
+
+
+# collapsed-but-present content, share widgets ----------------------------------------------
+FAQ = b"""<html><body><main><h1>Law enforcement FAQ</h1>
+<h3><button aria-expanded="false" aria-controls="a1">Do you notify users?</button></h3>
+<div id="a1" hidden><p>We notify users before we disclose their data.</p></div>
+<div class="accordion-item"><h3>Do you need a warrant?</h3>
+<div class="accordion-body" aria-hidden="true"><p>We require a search warrant for content.</p></div></div>
+<button aria-controls="a3">Is encryption end to end?</button>
+<div id="a3" style="display: none">Messages are end-to-end encrypted.</div>
+<p>Contact us <span class="icon" aria-hidden="true">&rarr;</span> today.</p>
+<div hidden>Old text that was removed from the page.</div>
+<div class="cookie-banner" hidden id="cb">We use cookies.</div>
+</main></body></html>"""
+
+
+def test_collapsed_accordion_panels_are_read():
+    ex = extract(FAQ, content_type="text/html")
+    for kept in ("Do you notify users?", "We notify users before we disclose their data.",
+                 "We require a search warrant for content.", "Messages are end-to-end encrypted."):
+        assert kept in ex.text, ex.text
+    assert "→" not in ex.text and "Contact us today." in ex.text  # an aria-hidden icon is still not text
+    assert "Old text" not in ex.text and "cookies" not in ex.text  # hidden without a controller: gone
+    # the same with a CSS select (and with a range select, which walks the page differently)
+    from audit.declarations.model import RangeSelector
+
+    assert "We notify users" in extract(FAQ, content_type="text/html", select=["main"]).text
+    rng = RangeSelector(start_before="h1", end_after="#a3")
+    assert "We notify users" in extract(FAQ, content_type="text/html", select=[rng]).text
+
+
+def test_share_rule_only_drops_share_widgets():
+    page = b"""<html><body><main><h1>Privacy</h1>
+    <section id="how-we-share"><h2>How we share information</h2><p>We share data with police only with a warrant.</p></section>
+    <div class="sharing-policy"><p>Data sharing policy text.</p></div>
+    <div class="share-buttons"><a href="#">Share on X</a></div>
+    <ul class="social-share"><li>Facebook</li></ul>
+    <div id="share">Share this page</div>
+    <div class="addthis_inline_share_toolbox">AddThis</div>
+    </main></body></html>"""
+    text = extract(page, content_type="text/html").text
+    assert "We share data with police only with a warrant." in text and "Data sharing policy text." in text
+    for gone in ("Share on X", "Facebook", "Share this page", "AddThis"):
+        assert gone not in text, gone
+
+
+def test_aria_hidden_panel_toggled_by_the_button_above_it_is_read():
+    page = b"""<html><body><main><div class="item"><h3><button aria-expanded="false">Do you notify users?</button></h3>
+    <div aria-hidden="true"><p>We notify users before disclosure.</p></div></div>
+    <div aria-hidden="true" class="offcanvas"><ul><li>Home</li><li>Blog</li></ul></div></main></body></html>"""
+    text = extract(page, content_type="text/html").text
+    assert "We notify users before disclosure." in text and "Blog" not in text

@@ -177,3 +177,8 @@ def test_robots_crawl_delay_is_a_floor_on_the_host_delay():
         f = fetcher(delay=1.5)
         f.fetch(s.url("/page"))
         assert f.gate(s.url("/page")).delay == 1.5  # a floor: never lowers the configured delay
+
+
+def test_fetches_ask_for_english(server):
+    assert fetcher().fetch(server.url("/page")).error is None
+    assert [h for p, h in server.handler.log if p == "/page"][-1]["Accept-Language"] == "en"
