@@ -130,3 +130,24 @@ def test_probe_warns_that_it_does_not_use_the_proxy(run_cli, tmp_path):
                     env={"ALL_PROXY": "", "all_proxy": "", "HTTPS_PROXY": "", "https_proxy": "",
                          "HTTP_PROXY": "", "http_proxy": ""})
     assert "not through the proxy" not in quiet.err
+
+
+def test_probe_json_and_archive_records_validate(run_cli, tmp_path, good_cert, ca_bundle):
+    import jsonschema
+
+    from audit import schemas
+
+    with serve({}, server_context(good_cert)) as port:
+        ws = workspace(tmp_path, [f"{HOST}:{port}"])
+        r = run_cli("probe", "--workspace", ws, "--allow-private-network", "--ca-bundle", ca_bundle,
+                    "--http-port", str(closed_port()), "--timeout", "5", "--format", "json")
+    assert r.code == 0, r
+    doc = json.loads(r.out)
+    schema = schemas.load("probe")
+    assert doc["$schema"] == schema["$id"]
+    validator = jsonschema.Draft202012Validator(schema)
+    validator.validate(doc)
+    record = latest_run(ws / "archive", "acme")
+    record_schema = {"$defs": schema["$defs"]} | schema["$defs"]["record"]  # one archive line
+    jsonschema.Draft202012Validator(record_schema).validate(record)
+    assert record["trust_store"]["source"] == "ca-bundle"

@@ -5,9 +5,11 @@ Colours are dark enough that white text on them keeps a 4.5:1 contrast (tested).
 
 from __future__ import annotations
 
+import json
 from xml.sax.saxutils import escape
 
 from audit.models import Scorecard
+from audit.schemas import schema_url
 
 GRADE_COLOURS = {
     "A": "#1a7f37",
@@ -23,6 +25,16 @@ LABEL = "encryption audit"
 def _text_width(s: str) -> int:
     """Approximate width of Verdana 11px text, enough for a stable layout."""
     return 7 * len(s) + 10
+
+
+def badge_endpoint_json(card: Scorecard) -> str:
+    """The same badge as a shields.io endpoint document (https://shields.io/badges/endpoint-badge):
+    https://img.shields.io/endpoint?url=<where badges/<slug>.json is published>."""
+    value = "not evaluated" if card.score is None else f"{card.grade} {card.score:.1f}"
+    doc = {"$schema": schema_url("shields"), "schemaVersion": 1, "label": LABEL, "message": value,
+           "color": GRADE_COLOURS.get(card.grade or "", NEUTRAL).lstrip("#"), "labelColor": NEUTRAL.lstrip("#"),
+           "cacheSeconds": 3600}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def badge_svg(card: Scorecard) -> str:
