@@ -339,8 +339,10 @@ def test_demands_from_scorecards_json(run_cli, tmp_path):
     assert run_cli("demands", "acme-corp", "--from-json", tmp_path / "junk.json", "--rubric", rubric_path).code == 2
 
 
-def test_the_words_that_show_the_gap_come_first(rubric):
-    # support first in the page, the gap (an informal request answered) after it
+def test_the_words_that_show_the_gap_come_first(rubric, monkeypatch):
+    # support first in the page, the gap (an informal request answered) after it; the hand rules
+    # read both sentences (what is tested is the letter's order, not the reading)
+    monkeypatch.setenv("AUDIT_READER", "rules")
     html = POLICY.replace(
         "<p>We may answer an informal request",
         "<p>We disclose data only in response to valid legal process.</p><p>We may answer an informal request")

@@ -229,3 +229,36 @@ def test_page_hosts_are_deduplicated_sorted_and_keep_a_tls_port():
             "http://blog.example.com:8080/x", "https://api.example.com:8443/terms", "https://example.com:443/y"]
     assert page_hosts([cand(u) for u in urls]) == [
         "api.example.com:8443", "blog.example.com", "example.com", "www.example.com"]
+
+
+def test_discover_write_keeps_comments_and_layout_of_unusual_declarations(run_cli, site, tmp_path):
+    """Inline documents and a commented multi-line hosts array used to make --write rewrite the file."""
+    (tmp_path / "companies").mkdir()
+    decl = tmp_path / "companies" / "acme.toml"
+    original = ('# Acme: reviewed by hand, keep these notes\nname = "Acme"  # the brand\n'
+                'hosts = [\n    "acme.example",  # the API\n    # the web site comes next\n]\n'
+                f'documents = [\n    {{ type = "privacy-policy", url = "{site.base}/privacy" }},  # checked 2026\n]\n'
+                '# trailing note\n')
+    decl.write_text(original)
+    r = _discover(run_cli, site, tmp_path, "--write", "acme")
+    assert r.code == 0, r
+    text = decl.read_text()
+    for kept in ("# Acme: reviewed by hand, keep these notes", "# the brand", "# the API",
+                 "# the web site comes next", "# checked 2026", "# trailing note"):
+        assert kept in text, text
+    raw = tomllib.loads(text)
+    assert raw["hosts"] == ["acme.example", "127.0.0.1"]
+    assert raw["documents"][0] == {"type": "privacy-policy", "url": site.base + "/privacy"}
+    assert {"type": "law-enforcement-guidelines", "url": site.base + "/legal/le-guide"} in raw["documents"]
+    assert text.index("# Acme") < text.index("name =") < text.index("hosts =") < text.index("documents =")
+    assert run_cli("validate", "--workspace", tmp_path).code == 0
+
+
+def test_edit_declaration_inserts_hosts_before_tables_and_keeps_everything_else():
+    from audit.discover.declare import edit_declaration
+
+    text = '# top\nname = "A"\nwebsite = "https://a.example"  # site\n\n# the documents\n[[documents]]\ntype = "x"\nurl = "u"\n'
+    out = edit_declaration(text, ["a.example"], [{"type": "privacy-policy", "url": "https://a.example/p"}])
+    assert out == ('# top\nname = "A"\nwebsite = "https://a.example"  # site\nhosts = ["a.example"]\n\n'
+                   '# the documents\n[[documents]]\ntype = "x"\nurl = "u"\n\n'
+                   '[[documents]]\ntype = "privacy-policy"\nurl = "https://a.example/p"\n')

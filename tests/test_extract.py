@@ -179,3 +179,93 @@ def test_plain_text_standalone_title_lines_become_headings():
     # a list of short lines is not a run of headings, and a title before a list stays what it was
     assert kinds["- Email address"][0] == "item" and kinds["- Phone number"][0] == "item"
     assert kinds["What we collect"][0] != "heading"
+
+
+# Markdown as CommonMark (markdown-it-py) -----------------------------------------------------
+def test_markdown_html_comments_and_raw_html_blocks_are_not_text():
+    md = ("# Law enforcement\n\n<!-- We always notify users before disclosure. -->\n\n"
+          "<div class=\"nav\">\n<a href=\"/\">Home</a> Menu\n</div>\n\n"
+          "We require a warrant. <!-- inline note --> Always.\n")
+    ex = extract(md.encode(), filename="p.md")
+    assert "notify" not in ex.text and "Menu" not in ex.text and "inline note" not in ex.text
+    assert "We require a warrant." in ex.text
+    assert [b.kind for b in ex.blocks] == ["heading", "paragraph"]
+
+
+def test_markdown_underscores_inside_words_kept():
+    ex = extract(b"# T\n\nThe snake_case_name and __init__ files; _emphasis_ goes.\n", filename="p.md")
+    assert "snake_case_name" in ex.text and "emphasis goes" in ex.text and "_emphasis_" not in ex.text
+
+
+def test_markdown_multi_line_setext_heading_and_heading_context():
+    md = "Law enforcement\nrequests\n===\n\nWe require a warrant.\n\nTransparency\n---\n\n1. We publish a report.\n"
+    ex = extract(md.encode(), filename="p.md")
+    kinds = [(b.kind, ex.text[b.start:b.end], b.heading) for b in ex.blocks]
+    assert kinds == [
+        ("heading", "Law enforcement requests", "Law enforcement requests"),
+        ("paragraph", "We require a warrant.", "Law enforcement requests"),
+        ("heading", "Transparency", "Transparency"),
+        ("item", "We publish a report.", "Transparency"),
+    ]
+    assert ex.title == "Law enforcement requests"
+    for s in ex.sentences:  # offsets still index the text
+        assert ex.sentence_text(s) == ex.text[s.start:s.end] and ex.sentence_text(s).strip()
+
+
+def test_markdown_tables_code_and_entities():
+    md = "| Request | Needs |\n|---|---|\n| Content | A warrant &amp; notice |\n\n```\nkeep   *this*\n```\n"
+    ex = extract(md.encode(), filename="p.md")
+    assert ("cell", "A warrant & notice") in [(b.kind, ex.text[b.start:b.end]) for b in ex.blocks]
+    assert "keep *this*" in ex.text
+
+
+# collapsed-but-present content, share widgets ----------------------------------------------
+FAQ = b"""<html><body><main><h1>Law enforcement FAQ</h1>
+<h3><button aria-expanded="false" aria-controls="a1">Do you notify users?</button></h3>
+<div id="a1" hidden><p>We notify users before we disclose their data.</p></div>
+<div class="accordion-item"><h3>Do you need a warrant?</h3>
+<div class="accordion-body" aria-hidden="true"><p>We require a search warrant for content.</p></div></div>
+<button aria-controls="a3">Is encryption end to end?</button>
+<div id="a3" style="display: none">Messages are end-to-end encrypted.</div>
+<p>Contact us <span class="icon" aria-hidden="true">&rarr;</span> today.</p>
+<div hidden>Old text that was removed from the page.</div>
+<div class="cookie-banner" hidden id="cb">We use cookies.</div>
+</main></body></html>"""
+
+
+def test_collapsed_accordion_panels_are_read():
+    ex = extract(FAQ, content_type="text/html")
+    for kept in ("Do you notify users?", "We notify users before we disclose their data.",
+                 "We require a search warrant for content.", "Messages are end-to-end encrypted."):
+        assert kept in ex.text, ex.text
+    assert "→" not in ex.text and "Contact us today." in ex.text  # an aria-hidden icon is still not text
+    assert "Old text" not in ex.text and "cookies" not in ex.text  # hidden without a controller: gone
+    # the same with a CSS select (and with a range select, which walks the page differently)
+    from audit.declarations.model import RangeSelector
+
+    assert "We notify users" in extract(FAQ, content_type="text/html", select=["main"]).text
+    rng = RangeSelector(start_before="h1", end_after="#a3")
+    assert "We notify users" in extract(FAQ, content_type="text/html", select=[rng]).text
+
+
+def test_share_rule_only_drops_share_widgets():
+    page = b"""<html><body><main><h1>Privacy</h1>
+    <section id="how-we-share"><h2>How we share information</h2><p>We share data with police only with a warrant.</p></section>
+    <div class="sharing-policy"><p>Data sharing policy text.</p></div>
+    <div class="share-buttons"><a href="#">Share on X</a></div>
+    <ul class="social-share"><li>Facebook</li></ul>
+    <div id="share">Share this page</div>
+    <div class="addthis_inline_share_toolbox">AddThis</div>
+    </main></body></html>"""
+    text = extract(page, content_type="text/html").text
+    assert "We share data with police only with a warrant." in text and "Data sharing policy text." in text
+    for gone in ("Share on X", "Facebook", "Share this page", "AddThis"):
+        assert gone not in text, gone
+
+
+def test_aria_hidden_panel_toggled_by_the_button_above_it_is_read():
+    page = b"""<html><body><main><div class="item"><h3><button aria-expanded="false">Do you notify users?</button></h3>
+    <div aria-hidden="true"><p>We notify users before disclosure.</p></div></div>
+    <div aria-hidden="true" class="offcanvas"><ul><li>Home</li><li>Blog</li></ul></div></main></body></html>"""
+    text = extract(page, content_type="text/html").text
+    assert "We notify users before disclosure." in text and "Blog" not in text

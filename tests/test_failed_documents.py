@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from httpfixtures import LocalServer
 
 MINI = str(Path(__file__).parent / "data" / "mini_rubric.toml")
-SCHEMA = Path(__file__).parents[1] / "audit" / "report" / "scorecards.schema.json"
+SCHEMA = Path(__file__).parents[1] / "audit" / "schemas" / "scorecards-1.json"
 GOOD_TEXT = "We notify users before we disclose their data.\n\nMessages are end-to-end encrypted.\n"
 TEXT_CRITERIA = ("notice", "warrant", "e2ee")  # method "text" in the mini rubric
 

@@ -116,3 +116,69 @@ def test_robots_disallow_respected_and_overridable(server):
     assert a.result is None and "robots.txt" in a.error
     b = fetcher(ignore_robots=True).fetch(server.url("/private/page"))
     assert b.error is None and b.robots_ignored
+
+
+# robots.txt per RFC 9309 (protego) ------------------------------------------------------------
+def _robots_server(body: bytes | None, status: int = 200):
+    def robots(h):
+        h.send(status, body or b"", {"Content-Type": "text/plain"})
+
+    def page(h):
+        h.send(200, PAGE, {"Content-Type": "text/html"})
+
+    routes = {"/robots.txt": robots}
+    for path in ("/legal/law-enforcement", "/legal/terms", "/docs/policy.pdf", "/docs/policy.pdf.html", "/page"):
+        routes[path] = page
+    return LocalServer(routes)
+
+
+def test_robots_longest_match_allow_wins():
+    body = b"User-agent: *\nDisallow: /legal/\nAllow: /legal/law-enforcement\n"
+    with _robots_server(body) as s:
+        f = fetcher()
+        assert f.fetch(s.url("/legal/law-enforcement")).error is None
+        refused = f.fetch(s.url("/legal/terms"))
+        assert refused.result is None and "disallowed by robots.txt" in refused.error
+
+
+def test_robots_star_and_dollar_wildcards():
+    body = b"User-agent: *\nDisallow: /*.pdf$\n"
+    with _robots_server(body) as s:
+        f = fetcher()
+        assert "robots.txt" in f.fetch(s.url("/docs/policy.pdf")).error
+        assert f.fetch(s.url("/docs/policy.pdf.html")).error is None
+
+
+def test_robots_5xx_means_disallow_all():
+    with _robots_server(b"oops", status=503) as s:
+        a = fetcher().fetch(s.url("/page"))
+        assert a.result is None and "robots.txt unreachable (HTTP 503)" in a.error
+        assert s.handler.counts.get("/page", 0) == 0
+        assert fetcher(ignore_robots=True).fetch(s.url("/page")).error is None
+
+
+def test_robots_404_means_allow_all():
+    with _robots_server(b"", status=404) as s:
+        assert fetcher().fetch(s.url("/page")).error is None
+
+
+def test_robots_crawl_delay_is_a_floor_on_the_host_delay():
+    import time
+
+    with _robots_server(b"User-agent: encryption-audit\nCrawl-delay: 0.6\nAllow: /\n") as s:
+        f = fetcher(delay=0.1)
+        start = time.monotonic()
+        for _ in range(3):
+            assert f.fetch(s.url("/page")).error is None
+        # robots.txt + 3 pages, spaced by the crawl delay (0.6 s), not the configured 0.1 s
+        assert time.monotonic() - start >= 3 * 0.6 - 0.05
+        assert f.gate(s.url("/page")).delay == pytest.approx(0.6)
+    with _robots_server(b"User-agent: *\nCrawl-delay: 0.2\n") as s:
+        f = fetcher(delay=1.5)
+        f.fetch(s.url("/page"))
+        assert f.gate(s.url("/page")).delay == 1.5  # a floor: never lowers the configured delay
+
+
+def test_fetches_ask_for_english(server):
+    assert fetcher().fetch(server.url("/page")).error is None
+    assert [h for p, h in server.handler.log if p == "/page"][-1]["Accept-Language"] == "en"

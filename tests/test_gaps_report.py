@@ -34,7 +34,7 @@ def test_pages_of_a_company_that_left_are_removed(tmp_path):
 
     write_report(out, [c for c in cards if c.slug != "evil"], rb)
     after = _files(out)
-    assert before - after == {"companies/evil.html", "companies/evil.md", "badges/evil.svg"}
+    assert before - after == {"companies/evil.html", "companies/evil.md", "badges/evil.svg", "badges/evil.json"}
     assert {"history.jsonl", "scorecards.json.sig", "companies/notes.html"} <= after
     assert "evil" not in (out / "index.html").read_text(encoding="utf-8")
     assert set(read_manifest(out)) == after - {"history.jsonl", "scorecards.json.sig", "companies/notes.html",

@@ -15,6 +15,14 @@ NEGATIVE = "We do not require a search warrant before we disclose the content of
 BASE = "We publish a yearly report."
 
 
+@pytest.fixture(autouse=True)
+def _rules_reader(monkeypatch):
+    """Normalisation happens at extraction, before any reader: the levels asserted here are the
+    hand rules' (AUDIT_READER=rules), which read these one-sentence pages predictably. The learned
+    reader gets the same text: test_the_learned_reader_sees_the_same_text checks it."""
+    monkeypatch.setenv("AUDIT_READER", "rules")
+
+
 def _page(body: str, head: str = "") -> str:
     return (f"<html><head>{head}</head><body><main><h1>Law enforcement</h1><p>{BASE}</p>{body}"
             "</main></body></html>")
@@ -45,6 +53,20 @@ def test_invisible_characters_inside_not_do_not_turn_it_into_met(run_cli, tmp_pa
     sentence = NEGATIVE.replace("not", f"n{ch}o{ch}t")
     data = _page(f"<p>{sentence}</p>") if fmt == "html" else f"# Law enforcement\n\n{sentence}\n"
     assert _level(run_cli, tmp_path, f"doc.{fmt}", data) == "not-met"
+
+
+@pytest.mark.parametrize("ch", INVISIBLE, ids=lambda c: f"U+{ord(c):04X}")
+def test_the_learned_reader_sees_the_same_text(run_cli, tmp_path, monkeypatch, ch):
+    monkeypatch.setenv("AUDIT_READER", "learned")
+
+    def card(name, sentence):
+        path = tmp_path / name
+        path.write_text(_page(f"<p>{sentence}</p>"), encoding="utf-8")
+        r = run_cli("check", path, "--format", "json")
+        assert r.code == 0, r
+        return {c["id"]: (c["level"], c["confidence"]) for c in json.loads(r.out)["companies"][0]["criteria"]}
+
+    assert card("hidden.html", NEGATIVE.replace("not", f"n{ch}o{ch}t")) == card("plain.html", NEGATIVE)
 
 
 @pytest.mark.parametrize("letter", ["\u043e", "\u03bf"], ids=["cyrillic-o", "greek-omicron"])

@@ -387,3 +387,139 @@ def test_a_service_that_is_not_a_web_server_stays_not_evaluated():
         sock.close()
     assert hp.tls.status == "error" and not hp.tls.plain_http
     assert level(hp, levels.TRANSPORT) is None and level(hp, levels.HTTPS) is None
+
+
+# TLS depth: untestable versions, local OpenSSL errors, trust store, CA leaf, RFC 9116 ----------
+def test_a_version_the_local_openssl_cannot_offer_is_not_evaluated_never_a_pass(good_cert, ca_bundle, monkeypatch):
+    from audit.probe import tls
+
+    real = tls.local_can_offer
+    monkeypatch.setattr(tls, "local_can_offer", lambda v: v != "TLSv1" and real(v))
+    with serve({}, server_context(good_cert)) as port:
+        hp = run(port, ca_bundle)
+    assert {v.version: v.outcome for v in hp.tls.versions}["TLSv1"] == "untestable"
+    lv, findings = levels.transport_level(hp)
+    assert lv is None and "TLSv1 not evaluated" in findings[0]
+    assert levels.estimate_grade(hp) is None
+    out = levels.outcomes([hp], "t")[levels.TRANSPORT]
+    assert out["level"] is None and "TLSv1 not tested" in out["note"]
+
+
+def test_a_local_ssl_error_is_not_recorded_as_the_server_refusing(good_cert, ca_bundle, monkeypatch):
+    """A ClientHello that this OpenSSL cannot even build (no cipher for TLS 1.0) says nothing about the server."""
+    from audit.probe import tls
+
+    if not local_can_offer("TLSv1"):
+        pytest.skip("the local OpenSSL cannot offer TLS 1.0")
+    real = tls._context
+
+    def broken(version=None, ciphers=None):
+        if version == "TLSv1":  # a TLS 1.2-only suite pinned to TLS 1.0: fails before a byte is sent
+            return real(version, "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0")
+        return real(version, ciphers)
+
+    monkeypatch.setattr(tls, "_context", broken)
+    with serve({}, server_context(good_cert)) as port:
+        hp = run(port, ca_bundle)
+    v1 = hp.tls.version("TLSv1")
+    assert v1.outcome == "untestable" and "local OpenSSL error" in v1.reason and "NO_CIPHERS" in v1.reason
+    assert hp.tls.version("TLSv1.1").outcome == "refused"  # the server's real answer is still a refusal
+    assert level(hp, levels.TRANSPORT) is None
+
+
+def test_server_refusal_and_local_errors_classified():
+    from audit.probe.tls import is_server_refusal
+
+    alert = ssl.SSLError(1, "[SSL: TLSV1_ALERT_PROTOCOL_VERSION] tlsv1 alert protocol version")
+    alert.reason = "TLSV1_ALERT_PROTOCOL_VERSION"
+    local = ssl.SSLError(1, "[SSL: NO_PROTOCOLS_AVAILABLE] no protocols available")
+    local.reason = "NO_PROTOCOLS_AVAILABLE"
+    assert is_server_refusal(alert) is True and is_server_refusal(local) is False
+    assert is_server_refusal(ConnectionResetError()) is True
+
+
+def _ca_leaf(tmp_path, leaf_is_ca: bool):
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.now(timezone.utc)
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA-leaf test CA")])
+    ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+               .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=400))
+               .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+               .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+               .sign(ca_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)]))
+            .issuer_name(ca_name).public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=90))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=leaf_is_ca, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    (tmp_path / "ca.pem").write_bytes(ca_cert.public_bytes(pem))
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem) + leaf_key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(tmp_path / "leaf.pem"))
+    return str(tmp_path / "ca.pem"), ctx
+
+
+@pytest.mark.parametrize("is_ca", [False, True])
+def test_a_ca_true_leaf_does_not_verify(tmp_path, is_ca):
+    bundle, ctx = _ca_leaf(tmp_path, is_ca)
+    with serve({}, ctx) as port:
+        hp = run(port, bundle)
+    c = hp.certificate
+    assert c.leaf_is_ca is is_ca and c.policy_valid is (not is_ca)  # cryptography's verifier agrees
+    if is_ca:
+        assert c.chain_valid is False and "CA:TRUE" in c.verify_error and "basicConstraints" in c.policy_error
+        lv, findings = levels.transport_level(hp)
+        assert lv is Level.NOT_MET and any("CA:TRUE" in f for f in findings)
+    else:
+        assert c.chain_valid is True and level(hp, levels.TRANSPORT) is Level.MET
+
+
+def test_probe_record_names_the_trust_store(good_cert, ca_bundle):
+    import hashlib
+
+    import certifi
+
+    from audit.probe.certificate import trust_store
+    from audit.probe.run import make_record
+
+    with serve({}, server_context(good_cert)) as port:
+        hp = run(port, ca_bundle)
+    record = make_record([hp], "2026-11-28T00:00:00Z", ca_bundle)
+    data = open(ca_bundle, "rb").read()
+    assert record["trust_store"] == {"source": "ca-bundle", "sha256": hashlib.sha256(data).hexdigest(), "certificates": 1}
+    default = trust_store(None)
+    assert default["source"] == "certifi" and default["certifi_version"] == certifi.__version__
+    assert "/" not in str(default) .replace("https://", "")  # no local path in a record
+
+
+@pytest.mark.parametrize("contact,ok", [
+    ("mailto:security@example.test", True), ("https://example.test/security", True), ("tel:+1-201-555-0123", True),
+    ("security@example.test", False), ("http://example.test/security", False), ("example.test/security", False),
+])
+def test_security_txt_contact_must_be_a_uri(contact, ok):
+    _, _, _, problems = parse_security_txt(f"Contact: {contact}\nExpires: {FUTURE}\n")
+    assert (not problems) is ok, problems
+    if not ok:
+        assert any("is not a mailto:, https: or tel: URI" in p for p in problems)
+
+
+def test_security_txt_without_uri_contact_is_partial(good_cert, ca_bundle):
+    with serve({"security_txt": f"Contact: security@example.test\nExpires: {FUTURE}\n"}, server_context(good_cert)) as port:
+        hp = run(port, ca_bundle)
+    assert level(hp, levels.DISCLOSURE) is Level.PARTIAL and not hp.security_txt.valid
+    _, _, _, problems = parse_security_txt(f"Contact: mailto:a@example.test\n")
+    assert "no Expires field" in problems

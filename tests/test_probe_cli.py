@@ -103,6 +103,7 @@ def test_output_says_when_local_openssl_cannot_offer_an_old_version(run_cli, tmp
     versions = {v["version"]: v["outcome"] for v in record["hosts"][0]["tls"]["versions"]}
     assert versions["TLSv1"] == "untestable"
     assert "TLSv1 not tested" in record["outcomes"]["transport-security"]["note"]
+    assert record["outcomes"]["transport-security"]["level"] is None  # might accept TLS 1.0: not a pass
 
 
 def test_probe_sends_the_user_agent_it_is_given(run_cli, tmp_path, good_cert, ca_bundle):
@@ -129,3 +130,24 @@ def test_probe_warns_that_it_does_not_use_the_proxy(run_cli, tmp_path):
                     env={"ALL_PROXY": "", "all_proxy": "", "HTTPS_PROXY": "", "https_proxy": "",
                          "HTTP_PROXY": "", "http_proxy": ""})
     assert "not through the proxy" not in quiet.err
+
+
+def test_probe_json_and_archive_records_validate(run_cli, tmp_path, good_cert, ca_bundle):
+    import jsonschema
+
+    from audit import schemas
+
+    with serve({}, server_context(good_cert)) as port:
+        ws = workspace(tmp_path, [f"{HOST}:{port}"])
+        r = run_cli("probe", "--workspace", ws, "--allow-private-network", "--ca-bundle", ca_bundle,
+                    "--http-port", str(closed_port()), "--timeout", "5", "--format", "json")
+    assert r.code == 0, r
+    doc = json.loads(r.out)
+    schema = schemas.load("probe")
+    assert doc["$schema"] == schema["$id"]
+    validator = jsonschema.Draft202012Validator(schema)
+    validator.validate(doc)
+    record = latest_run(ws / "archive", "acme")
+    record_schema = {"$defs": schema["$defs"]} | schema["$defs"]["record"]  # one archive line
+    jsonschema.Draft202012Validator(record_schema).validate(record)
+    assert record["trust_store"]["source"] == "ca-bundle"

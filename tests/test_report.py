@@ -66,7 +66,8 @@ def test_writes_every_file(site):
     assert names == sorted([
         "index.html", "methodology.html", "style.css", "sort.js", "scorecards.json", "scorecards.csv",
         *(f"companies/{s}.{ext}" for s in ("evil", "good", "inside") for ext in ("html", "md")),
-        *(f"badges/{s}.svg" for s in ("evil", "good", "inside")), MANIFEST])
+        *(f"badges/{s}.{ext}" for s in ("evil", "good", "inside") for ext in ("svg", "json")),
+        "schemas/scorecards-1.json", MANIFEST])
     assert [p.name for p in site.rglob(".*")] == [MANIFEST], "no temporary files left behind"
 
 

@@ -84,7 +84,9 @@ def probe(slugs, workspace, allow_private_network, ca_bundle, timeout, http_port
         user_agent=user_agent,
     )
     if fmt == "json":
-        click.echo(json.dumps({"schema": SCHEMA, "runs": [_run_json(r) for r in runs]},
+        from audit.schemas import schema_url
+
+        click.echo(json.dumps({"$schema": schema_url("probe"), "schema": SCHEMA, "runs": [_run_json(r) for r in runs]},
                               indent=2, sort_keys=True, ensure_ascii=False))
     else:
         click.echo(render_text(runs), nl=False)

@@ -61,7 +61,7 @@ def train_cmd(rubric_id, labels_dir, corpus_dir, sample, out_dir):
     stderr(f"training on {len(corpus.development)} documents ({len(corpus.sealed)} sealed, not used)")
     model = fit(rubric, prepare(rubric, corpus.development, criteria), criteria, example_sentences(rubric, criteria))
     out = Path(out_dir) if out_dir else MODEL_DIR
-    data, w1 = model_json(model, corpus)
+    data, w1 = model_json(model, corpus, rubric)
     write_model(out, data, w1)
     size = sum(f.stat().st_size for f in out.iterdir())
     stderr(f"wrote {out}: {len(model.vocab):,} features, {size / 1e6:.1f} MB")

@@ -1,20 +1,21 @@
 """Choose the best candidate per document type and add it to a company declaration.
 
-An existing declaration is appended to (its comments and order stay as written) and the result
-is validated before it replaces the file; a new one is written with the declaration writer.
+An existing declaration is edited with tomlkit (its comments, order and layout stay as written)
+and the result is validated before it replaces the file, never rewritten as a whole; a new one is written with the declaration writer.
 The hosts of the chosen pages go into `hosts`, so that `audit probe` has something to measure.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import tomli_w
+import tomlkit
+import tomlkit.items
 
 from audit.archive.files import atomic_write
+from audit.errors import InputError
 from audit.declarations.load import HOST, DeclarationInvalid, parse_declaration, read_declaration_text
 from audit.declarations.model import DeclaredDocument
 from audit.declarations.write import declaration_toml
@@ -84,41 +85,51 @@ def add_to_declaration(path: Path, chosen: list[Candidate], *, name: str, websit
     if not added and not new_hosts:
         return Added((), ())
     all_hosts = list(current.hosts) + new_hosts
-    new_text = _with_hosts(text, all_hosts) if new_hosts else text
-    blocks = "".join("\n[[documents]]\n" + tomli_w.dumps({"type": c.type, "url": c.url}) for c in added)
-    if blocks and new_text is not None:
-        new_text = new_text + ("" if new_text.endswith("\n") else "\n") + blocks
-    want_docs = list(current.documents) + [DeclaredDocument(c.type, url=c.url) for c in added]
-    result = parse_declaration(new_text, path)[0] if new_text is not None else None
-    if result is None or list(result.hosts) != all_hosts or [d.url for d in result.documents] != [
-            d.url for d in want_docs]:
-        # e.g. an inline `documents = [...]` or an unusual `hosts` layout: rewrite the file
-        new_text = declaration_toml(current.name, website=current.website, hosts=all_hosts,
-                                    not_applicable=current.not_applicable, documents=want_docs)
-        _check(new_text, path)
+    want_docs = [d.url for d in current.documents] + [c.url for c in added]
+    new_text = edit_declaration(text, new_hosts, [{"type": c.type, "url": c.url} for c in added])
+    result, problems = parse_declaration(new_text, path)
+    if result is None or list(result.hosts) != all_hosts or [d.url for d in result.documents] != want_docs:
+        # never rewrite the whole file (its comments would be lost): say what could not be done
+        raise InputError(f"{path}: cannot add {len(added)} document(s) and {len(new_hosts)} host(s) without "
+                         "rewriting the file; add them by hand: "
+                         + ", ".join([c.url for c in added] + new_hosts))
     atomic_write(path, new_text)
     return Added(tuple(added), tuple(new_hosts))
 
 
-_HOSTS_ARRAY = re.compile(r"^hosts[ \t]*=[ \t]*\[[^\]]*\][ \t]*\n?", re.M)
-_TABLE = re.compile(r"^[ \t]*\[", re.M)
+def edit_declaration(text: str, new_hosts: list[str], new_documents: list[dict]) -> str:
+    """TEXT with NEW_HOSTS appended to `hosts` and NEW_DOCUMENTS to `documents`, edited with tomlkit.
 
-
-def _with_hosts(text: str, hosts: list[str]) -> str | None:
-    """TEXT with its top-level `hosts` set to HOSTS, everything else as written (None: cannot)."""
-    line = tomli_w.dumps({"hosts": hosts})
-    found = list(_HOSTS_ARRAY.finditer(text))
-    if len(found) == 1:
-        m = found[0]
-        return text[:m.start()] + line + text[m.end():]
-    if found:
-        return None
-    table = _TABLE.search(text)
-    at = table.start() if table else len(text)
-    head = text[:at]
-    if head and not head.endswith("\n"):
-        head += "\n"
-    return head + line + ("\n" if table else "") + text[at:]
+    Comments, blank lines, key order and the layout of arrays (one host a line, inline tables)
+    are kept as written; only the new entries are added.
+    """
+    doc = tomlkit.parse(text)
+    if new_hosts:
+        if "hosts" in doc:
+            doc["hosts"].extend(new_hosts)
+        else:
+            hosts = tomlkit.array()
+            hosts.extend(new_hosts)
+            anchor = next((k for k in ("not_applicable", "website", "name") if k in doc), None)
+            try:  # beside the other top-level keys, before the first table (and its comments)
+                doc._insert_after(anchor, "hosts", hosts) if anchor else doc.add("hosts", hosts)
+            except (AttributeError, KeyError, TypeError):  # a tomlkit without the private helper
+                doc["hosts"] = hosts
+    for item in new_documents:
+        existing = doc.get("documents")
+        if isinstance(existing, tomlkit.items.Array):  # documents = [{...}, ...] written inline
+            table = tomlkit.inline_table()
+            table.update(item)
+            existing.append(table)
+            continue
+        table = tomlkit.table()
+        table.update(item)
+        table.trivia.indent = "\n"  # a blank line before each new [[documents]]
+        if existing is None:
+            doc.append("documents", tomlkit.aot())
+        doc["documents"].append(table)
+    out = tomlkit.dumps(doc)
+    return out if out.endswith("\n") else out + "\n"
 
 
 def _check(text: str, path: Path) -> None:

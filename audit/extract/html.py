@@ -23,9 +23,21 @@ _DROP_NAMES = frozenset([
 ])
 _DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "dialog", "alertdialog", "menu", "menubar"}
 _FURNITURE = re.compile(
-    r"(^|[\s_-])(cookie|cookies|consent|gdpr|onetrust|cc-banner|breadcrumbs?|skip-link|share|social|newsletter)([\s_-]|$)",
+    r"(^|[\s_-])(cookie|cookies|consent|gdpr|onetrust|cc-banner|breadcrumbs?|skip-link|social|newsletter)([\s_-]|$)",
     re.IGNORECASE,
 )
+# Social-share widgets by class/id token: a token that is `share`/`sharing` itself, or names a
+# share widget (share-buttons, social-share, sharethis...). `how-we-share` is policy text, not a widget.
+_SHARE_WIDGET = re.compile(
+    r"(^|\s)(share|shares|sharing|(?:[\w-]*[-_])?(?:social[-_]?share|share[-_]?(?:buttons?|bar|links?|icons?|tools?"
+    r"|widget|box|menu|container)|sharing[-_]?(?:buttons?|bar|links?|icons?|tools?))(?:[-_][\w-]*)?"
+    r"|addthis[\w-]*|sharethis[\w-]*|a2a[_-][\w-]*|shariff[\w-]*)(?=\s|$)",
+    re.IGNORECASE,
+)
+# an aria-hidden="true" element is a collapsed panel (read) when it says so by class/id, or when a
+# sibling toggles it (aria-expanded); otherwise (icons, off-canvas menus, visual duplicates) it is not text
+_PANEL_IDENT = re.compile(r"accordion|collaps|expand|faq|answer|panel|disclosure|details|toggle-content|tab-?content",
+                          re.IGNORECASE)
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BLOCKS = {
     "p", "div", "section", "article", "main", "li", "dt", "dd", "td", "th", "tr", "blockquote",
@@ -90,8 +102,9 @@ def extract_html(markup: str | bytes, select: Sequence[Selector] | None = None,
         except Exception as e:
             raise InputError(f"bad CSS selector {sel!r}: {e}") from None
     blocks: list[tuple[str, str]] = []
+    controlled = controlled_ids(soup)
     for root in roots:
-        _walk(root, blocks, keep_structural=bool(select))
+        _walk(root, blocks, keep_structural=bool(select), controlled=controlled)
     return build(blocks, title=title, fmt="html", warnings=warnings)
 
 
@@ -206,7 +219,8 @@ def _extract_ranges(markup: str | bytes, select: list[Selector], remove: list[Se
         warnings.append(f"selector {', '.join(map(str, select))!r} matched nothing; used the whole page")
     _mark(soup, remove, _REMOVED, edges, warnings)
     blocks: list[tuple[str, str]] = []
-    _walk_spans(soup, edges, blocks, selected=1 if whole else 0, keep_structural=bool(select))
+    _walk_spans(soup, edges, blocks, selected=1 if whole else 0, keep_structural=bool(select),
+                controlled=controlled_ids(soup))
     return build(blocks, title=title, fmt="html", warnings=warnings)
 
 
@@ -223,7 +237,7 @@ def _mark(soup: BeautifulSoup, selectors, kind, edges: _Edges, warnings: list[st
 
 
 def _walk_spans(root: BeautifulSoup, edges: _Edges, blocks: list[tuple[str, str]], selected: int,
-                keep_structural: bool) -> None:
+                keep_structural: bool, controlled: frozenset[str] = frozenset()) -> None:
     """_walk over the whole page, keeping only the text inside the spans of `edges`.
 
     Containers are entered whether their text is kept or not, so a kept part that begins or
@@ -281,7 +295,7 @@ def _walk_spans(root: BeautifulSoup, edges: _Edges, blocks: list[tuple[str, str]
             continue  # nothing kept below and no edge: skip the subtree
         name = node.name
         if (node is not root and nid not in exempt and (name in _DROP_NAMES or node.attrs)
-                and _furniture(node, keep_structural)):
+                and _furniture(node, keep_structural, controlled)):
             if nid not in path:
                 continue
             closing = after.get(nid, [])
@@ -313,23 +327,58 @@ def _outermost(tags: list[Tag]) -> list[Tag]:
     return out
 
 
-def _furniture(el: Tag, keep_structural: bool) -> bool:
-    """Whether a tag below the root is page furniture: its name, role, hidden state, class or id."""
+def controlled_ids(soup: Tag) -> frozenset[str]:
+    """The ids named by some aria-controls: panels a button opens (accordions, disclosures, tabs)."""
+    ids: set[str] = set()
+    for el in soup.find_all(attrs={"aria-controls": True}):
+        ids.update(str(el.get("aria-controls", "")).split())
+    return frozenset(ids)
+
+
+def _collapsed_panel(el: Tag, controlled: frozenset[str]) -> bool:
+    """Whether hidden content is collapsed-but-present text (read), not content removed from the page."""
+    attrs = el.attrs
+    if attrs.get("id") and str(attrs["id"]) in controlled:
+        return True
+    if str(attrs.get("hidden", "")).lower() == "until-found":
+        return True
+    if "hidden" not in attrs and str(attrs.get("aria-hidden", "")).lower() == "true":
+        cls = attrs.get("class", [])
+        ident = " ".join(cls if isinstance(cls, list) else [str(cls)]) + " " + str(attrs.get("id", ""))
+        if _PANEL_IDENT.search(ident):
+            return True
+        sib = el.find_previous_sibling()  # the toggle just above it: <button aria-expanded>, <h3><button ...>
+        if sib is not None and ("aria-expanded" in sib.attrs or (
+                sib.name in _HEADINGS | {"dt"} and sib.find(attrs={"aria-expanded": True}) is not None)):
+            return True
+    return False
+
+
+def _furniture(el: Tag, keep_structural: bool, controlled: frozenset[str] = frozenset()) -> bool:
+    """Whether a tag below the root is page furniture: its name, role, hidden state, class or id.
+
+    Collapsed content is not furniture: a panel a button controls (aria-controls) that is
+    `hidden` or styled display:none, and an aria-hidden="true" accordion panel, are read.
+    """
     name = el.name
-    if name in _DROP_NAMES and not (keep_structural and name == "header"):
+    attrs = el.attrs
+    if name == "button" and ("aria-controls" in attrs or "aria-expanded" in attrs):
+        pass  # an accordion's button: its text is the question the panel answers
+    elif name in _DROP_NAMES and not (keep_structural and name == "header"):
         # inside an explicitly selected region, a <header> is usually the policy's own title
         return True
-    attrs = el.attrs
     if not attrs:
         return False
     # most tags carry only class, id, href or data-*: test for the rarer attributes by key first
     if "role" in attrs and str(attrs["role"]).lower() in _DROP_ROLES:
         return True
     if "hidden" in attrs or ("aria-hidden" in attrs and str(attrs["aria-hidden"]).lower() == "true"):
-        return True
+        if not _collapsed_panel(el, controlled):
+            return True
     if "style" in attrs:
         style = "".join(str(attrs["style"]).split()).lower()
-        if "display:none" in style or "visibility:hidden" in style or "visibility:collapse" in style:
+        if ("display:none" in style or "visibility:hidden" in style or "visibility:collapse" in style) and not (
+                attrs.get("id") and str(attrs["id"]) in controlled):
             return True
     if name in ("body", "main", "article", "html") or ("class" not in attrs and "id" not in attrs):
         return False
@@ -341,10 +390,11 @@ def _furniture(el: Tag, keep_structural: bool) -> bool:
 @lru_cache(maxsize=4096)
 def _furniture_ident(ident: str) -> bool:
     """Cached: pages repeat the same few class lists on thousands of tags."""
-    return _FURNITURE.search(ident) is not None
+    return _FURNITURE.search(ident) is not None or _SHARE_WIDGET.search(ident) is not None
 
 
-def _walk(root: Tag, blocks: list[tuple[str, str]], keep_structural: bool = False) -> None:
+def _walk(root: Tag, blocks: list[tuple[str, str]], keep_structural: bool = False,
+          controlled: frozenset[str] = frozenset()) -> None:
     """Text blocks of root in document order, furniture subtrees skipped.
 
     One pass that leaves the tree alone: removing furniture first (decompose) and walking
@@ -379,7 +429,7 @@ def _walk(root: Tag, blocks: list[tuple[str, str]], keep_structural: bool = Fals
                 buf.append(node)  # comments, doctype, CDATA, PIs are skipped
             continue
         name = node.name
-        if node is not root and (name in _DROP_NAMES or node.attrs) and _furniture(node, keep_structural):
+        if node is not root and (name in _DROP_NAMES or node.attrs) and _furniture(node, keep_structural, controlled):
             continue
         if name in _BLOCKS:
             flush(current_kind)

@@ -1,96 +1,62 @@
-"""Markdown and plain text to blocks: headings, list items and paragraphs, markup removed."""
+"""Markdown and plain text to blocks: headings, list items and paragraphs, markup removed.
+
+Markdown is parsed as CommonMark (plus GFM tables and strikethrough) by markdown-it-py, so the
+blocks are the ones a Markdown renderer would show: setext headings over several lines, HTML
+comments and raw HTML blocks are not text, underscores inside words stay, code stays verbatim.
+"""
 
 from __future__ import annotations
 
-import re
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from audit.extract.pdf import paragraphs_from_lines
 from audit.extract.text import ExtractedText, build
 
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
-_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
-_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
-_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_EMPH = re.compile(r"(\*\*|__|\*|_|~~|`)(?=\S)(.+?)(?<=\S)\1")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+|mailto:[^>\s]+)>")
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-
-
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
 def inline(s: str) -> str:
-    s = _IMAGE.sub(r"\1", s)
-    s = _LINK.sub(r"\1", s)
-    s = _REF_LINK.sub(r"\1", s)
-    s = _AUTOLINK.sub(r"\1", s)
-    s = _HTML_TAG.sub(" ", s)
-    for _ in range(2):
-        s = _EMPH.sub(r"\2", s)
-    s = _ESCAPE.sub(r"\1", s)
-    return s
+    """The text of one line of inline Markdown: emphasis, links, images and raw HTML removed."""
+    tokens = _MD.parseInline(s)
+    return "".join(_inline_text(t.children or []) for t in tokens)
+
+
+def _inline_text(children: list[Token]) -> str:
+    out: list[str] = []
+    for t in children:
+        if t.type in ("text", "code_inline"):
+            out.append(t.content)
+        elif t.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif t.type == "image":
+            out.append(_inline_text(t.children or []))  # the alt text
+        elif t.type == "html_inline":
+            out.append(" ")  # a tag (or inline comment) is not text, but may separate words
+    return "".join(out)
 
 
 def extract_markdown(text: str) -> ExtractedText:
     blocks: list[tuple[str, str]] = []
-    para: list[str] = []
+    tokens = _MD.parse(text)
+    containers: list[str] = []  # open block containers: list_item, blockquote, th, td...
     kind = "paragraph"
-
-    def flush() -> None:
-        nonlocal kind
-        if para:
-            blocks.append((kind, " ".join(para)))
-            para.clear()
-        kind = "paragraph"
-
-    # an HTML comment is not text a reader sees (an unclosed one runs to the end, as in CommonMark)
-    text = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), text)
-    lines = text.splitlines()
-    in_fence = False
-    for i, line in enumerate(lines):
-        if line.strip().startswith(("```", "~~~")):
-            flush()
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            para.append(line)
-            kind = "pre"
-            continue
-        if not line.strip():
-            flush()
-            continue
-        if _TABLE_RULE.match(line) and "-" in line:
-            continue
-        m = _HEADING.match(line)
-        if m:
-            flush()
-            blocks.append(("heading", inline(m.group(2))))
-            continue
-        if _SETEXT.match(line) and para and len(para) == 1:
-            blocks.append(("heading", inline(para.pop())))
-            flush()
-            continue
-        m = _ITEM.match(line)
-        if m:
-            flush()
-            kind = "item"
-            para.append(inline(m.group(1)))
-            continue
-        stripped = line.strip()
-        if stripped.startswith(">"):
-            stripped = stripped.lstrip("> ")
-        if stripped.startswith("|") and stripped.endswith("|"):
-            flush()
-            for cell in stripped.strip("|").split("|"):
-                if cell.strip():
-                    blocks.append(("cell", inline(cell)))
-            continue
-        para.append(inline(stripped))
-    flush()
+    for t in tokens:
+        if t.nesting == 1:
+            containers.append(t.type)
+        elif t.nesting == -1 and containers:
+            containers.pop()
+        if t.type == "heading_open":
+            kind = "heading"
+        elif t.type == "paragraph_open":
+            kind = "item" if "list_item_open" in containers else "paragraph"
+        elif t.type in ("th_open", "td_open"):
+            kind = "cell"
+        elif t.type == "inline":
+            blocks.append((kind, _inline_text(t.children or [])))
+        elif t.type in ("fence", "code_block"):
+            blocks.append(("pre", t.content))
+        # html_block (comments, raw HTML), hr and front matter: not text
     return build(blocks, fmt="markdown")
 
 

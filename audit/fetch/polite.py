@@ -1,4 +1,4 @@
-"""Polite fetching: robots.txt, one request at a time per host with a delay, hosts in parallel,
+"""Polite fetching: robots.txt (RFC 9309, parsed by protego), one request at a time per host with a delay, hosts in parallel,
 retries with backoff (Retry-After honoured, capped), conditional requests.
 
 Built on :func:`audit.fetch.http.fetch_url`, which keeps every request safe (public addresses
@@ -11,13 +11,41 @@ import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
-from urllib.robotparser import RobotFileParser
-
 import requests
+from protego import Protego
 
 from audit.fetch.http import USER_AGENT, FetchError, FetchResult, NetworkEnv, fetch_url, new_session
 
 ROBOTS_AGENT = "encryption-audit"
+# a robots.txt Crawl-delay raises the per-host delay up to this many seconds, never further
+MAX_CRAWL_DELAY = 60.0
+
+
+@dataclass(frozen=True)
+class Robots:
+    """The rules of one origin's robots.txt (RFC 9309: longest match wins, `*` and `$` wildcards).
+
+    `disallow_all` is set when robots.txt was unreachable (HTTP 5xx, connection failure): RFC 9309
+    section 2.3.1.4 says to assume complete disallow; `reason` then says why.
+    """
+
+    parser: Protego | None = None
+    disallow_all: bool = False
+    reason: str | None = None
+
+    def can_fetch(self, url: str, agent: str = ROBOTS_AGENT) -> bool:
+        if self.disallow_all:
+            return False
+        return self.parser is None or self.parser.can_fetch(url, agent)
+
+    def crawl_delay(self, agent: str = ROBOTS_AGENT) -> float | None:
+        if self.parser is None:
+            return None
+        delay = self.parser.crawl_delay(agent)
+        return float(delay) if delay is not None else None
+
+    def site_maps(self) -> list[str]:
+        return list(self.parser.sitemaps) if self.parser is not None else []
 
 
 @dataclass(frozen=True)
@@ -79,7 +107,7 @@ class PoliteFetcher:
         # for this fetch session, not again on every request
         self.network = NetworkEnv.from_env()
         self._gates: dict[str, HostGate] = {}
-        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots: dict[str, Robots | None] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
 
@@ -106,30 +134,41 @@ class PoliteFetcher:
                              network=self.network, **kwargs)
 
     # robots.txt --------------------------------------------------------------------------------
-    def robots(self, url: str) -> RobotFileParser | None:
-        """The parsed robots.txt of the URL's origin; None means everything is allowed."""
+    def robots(self, url: str) -> Robots | None:
+        """The parsed robots.txt of the URL's origin; None means everything is allowed.
+
+        RFC 9309: 2xx is parsed; 4xx means no rules (except 401/403, kept as disallow-all, the
+        cautious reading); 5xx and connection failures mean "unreachable", i.e. disallow all.
+        A Crawl-delay for our agent raises this host's delay (capped at MAX_CRAWL_DELAY).
+        """
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
             if origin in self._robots:
                 return self._robots[origin]
-        parser: RobotFileParser | None = None
+        rules: Robots | None = None
         try:
             res = self._get(origin + "/robots.txt", accepted=("text/plain", "text/html", ""))
-            parser = RobotFileParser()
-            parser.parse(res.content.decode("utf-8", "replace").splitlines())
+            rules = Robots(Protego.parse(res.content.decode("utf-8", "replace")))
         except FetchError as e:
             if e.status in (401, 403):
-                parser = RobotFileParser()
-                parser.disallow_all = True
-            # 404 and other failures: no robots.txt, everything allowed
+                rules = Robots(disallow_all=True, reason=f"robots.txt answered HTTP {e.status}")
+            elif (e.status is not None and e.status >= 500) or (e.status is None and e.retryable):
+                why = f"HTTP {e.status}" if e.status is not None else str(e)
+                rules = Robots(disallow_all=True, reason=f"robots.txt unreachable ({why}): RFC 9309 says disallow all")
+            # 404 and other 4xx, refused addresses, wrong types: no usable robots.txt, everything allowed
+        if rules is not None:
+            delay = rules.crawl_delay()
+            if delay is not None and delay > 0:
+                gate = self.gate(url)
+                gate.delay = max(gate.delay, min(delay, MAX_CRAWL_DELAY))
         with self._lock:
-            self._robots[origin] = parser
-        return parser
+            self._robots[origin] = rules
+        return rules
 
     def allowed(self, url: str) -> bool:
-        parser = self.robots(url)
-        return parser is None or parser.can_fetch(ROBOTS_AGENT, url)
+        rules = self.robots(url)
+        return rules is None or rules.can_fetch(url, ROBOTS_AGENT)
 
     # one document ------------------------------------------------------------------------------
     def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Attempt:
@@ -137,7 +176,9 @@ class PoliteFetcher:
         p = self.policy
         try:
             if not p.ignore_robots and not self.allowed(url):
-                return Attempt(url, None, f"{url}: disallowed by robots.txt (use --ignore-robots to override)", 0)
+                rules = self.robots(url)
+                why = f" ({rules.reason})" if rules is not None and rules.reason else ""
+                return Attempt(url, None, f"{url}: disallowed by robots.txt{why} (use --ignore-robots to override)", 0)
         except FetchError as e:  # e.g. a refused private address: the real fetch would fail the same way
             return Attempt(url, None, str(e), 0)
         headers = {}

@@ -154,6 +154,7 @@ def probe_https(target: Target, timeout: float, http_port: int = 80, user_agent:
 
 SECURITY_TXT_PATH = "/.well-known/security.txt"
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s*(.*?)\s*$")
+_CONTACT_URI = re.compile(r"^(?:mailto:[^\s@]+@[^\s@]+|https://[^\s/?#]+[^\s]*|tel:\+?[0-9][0-9()./-]*)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,9 @@ def parse_security_txt(text: str, now: datetime | None = None) -> tuple[tuple[st
     problems = []
     if not contacts:
         problems.append("no Contact field")
+    for c in contacts:  # RFC 9116 2.5.3: a URI; web URIs must be https
+        if not _CONTACT_URI.match(c):
+            problems.append(f"Contact {c[:80]!r} is not a mailto:, https: or tel: URI")
     if not expires:
         problems.append("no Expires field")
         return tuple(contacts), None, None, tuple(problems)

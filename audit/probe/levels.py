@@ -21,7 +21,7 @@ from audit.models import Evidence, Level, Polarity
 from audit.probe.host import HostProbe
 from audit.probe.http import ONE_YEAR
 from audit.probe.status import COMPLETED
-from audit.probe.tls import ACCEPTED
+from audit.probe.tls import ACCEPTED, UNTESTABLE
 from audit.probe import certificate as certmod
 
 TRANSPORT = "transport-security"
@@ -66,6 +66,9 @@ def transport_level(hp: HostProbe) -> tuple[Level | None, list[str]]:
         fails.append(f"certificate signed with {c.signature_hash}")
     if fails:
         return Level.NOT_MET, fails
+    untested = [f"{v.version} not evaluated ({v.reason})" for v in t.versions if v.outcome == UNTESTABLE]
+    if untested:  # it might be accepted (TLS 1.0/1.1) or missing (TLS 1.3): never a pass
+        return None, untested
     minor = []
     if "TLSv1.3" not in _versions(hp, ACCEPTED):
         minor.append("TLS 1.3 not offered")
@@ -111,6 +114,8 @@ def estimate_grade(hp: HostProbe) -> str | None:
         return None
     if not c.name_matches:
         return "M"
+    if t.untestable:  # a version that could not be tested might lower the grade
+        return None
     if not c.chain_valid or c.expired or not c.sha2_signature:
         return "T"
     accepted = _versions(hp, ACCEPTED)
@@ -138,6 +143,9 @@ def worst_grade(grades: list[str | None]) -> str | None:
 def _quote_transport(hp: HostProbe, level: Level | None, findings: list[str]) -> str:
     t, c = hp.tls, hp.certificate
     if level is None:
+        if t.status == COMPLETED and c.status == COMPLETED and t.untestable:
+            return (f"{hp.label} accepts {', '.join(_versions(hp, ACCEPTED)) or 'no TLS version'}; "
+                    f"not evaluated: {'; '.join(findings)}.")
         return f"{hp.label}: transport security not measured ({'; '.join(findings)})."
     parts = [f"{hp.label} accepts {', '.join(_versions(hp, ACCEPTED)) or 'no TLS version'}"]
     refused = _versions(hp, "refused")
@@ -151,8 +159,9 @@ def _quote_transport(hp: HostProbe, level: Level | None, findings: list[str]) ->
                  + ("chain valid" if c.chain_valid else f"chain invalid: {c.verify_error}")
                  + (", name matches" if c.name_matches else ", name does not match")
                  + f", expires in {c.days_to_expiry} days")
-    for v in t.untestable:
-        parts.append(f"{v} not tested: the local OpenSSL cannot offer it")
+    for v in t.versions:
+        if v.outcome == UNTESTABLE:
+            parts.append(f"{v.version} not tested ({v.reason})")
     text = "; ".join(parts) + "."
     return text + (" Findings: " + "; ".join(findings) + "." if findings else "")
 
@@ -241,7 +250,7 @@ def outcomes(probes: list[HostProbe], fetched_at: str) -> dict[str, dict]:
         if cid == TRANSPORT:
             untested = sorted({v for hp in probes for v in hp.tls.untestable})
             if untested:
-                notes.append(f"{', '.join(untested)} not tested: the local OpenSSL cannot offer it")
+                notes.append(f"{', '.join(untested)} not tested (the local OpenSSL cannot offer it, or failed)")
             grade = worst_grade([estimate_grade(hp) for hp in probes])
             if grade:
                 notes.append(f"grade {grade} ({GRADE_LABEL})")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from audit import __version__
-from audit.probe import levels
+from audit.probe import certificate, levels
 from audit.probe.host import HostProbe, probe_hosts
 from audit.probe.store import append_run
 from audit.probe.tls import VERSIONS, local_can_offer
@@ -33,13 +33,14 @@ def local_capabilities() -> dict:
     return {"openssl": ssl.OPENSSL_VERSION, "can_offer": {v: local_can_offer(v) for v in VERSIONS}}
 
 
-def make_record(probes: list[HostProbe], time: str) -> dict:
+def make_record(probes: list[HostProbe], time: str, ca_bundle: str | None = None) -> dict:
     caps = local_capabilities()
     return {
         "time": time,
         "tool_version": __version__,
         "openssl": caps["openssl"],
         "openssl_can_offer": caps["can_offer"],
+        "trust_store": certificate.trust_store(ca_bundle),
         "hosts": [hp.to_json() for hp in probes],
         "grade_estimate": {"grade": levels.worst_grade([levels.estimate_grade(hp) for hp in probes]),
                            "label": levels.GRADE_LABEL},
@@ -59,7 +60,7 @@ def probe_companies(companies: list[tuple[str, tuple[str, ...]]], archive_dir, *
         if not hosts:
             continue
         probes = [results[h] for h in dict.fromkeys(hosts)]
-        record = make_record(probes, time)
+        record = make_record(probes, time, options.get("ca_bundle"))
         append_run(archive_dir, slug, record)
         runs.append(CompanyRun(slug, record, tuple(probes)))
     return runs

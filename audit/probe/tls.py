@@ -132,15 +132,53 @@ def _handshake(target: Target, ctx: ssl.SSLContext, timeout: float) -> ssl.SSLSo
         raise
 
 
+#: OpenSSL reasons that come from this side of the connection, before or without any word from the
+#: server: they say nothing about what the server accepts.
+LOCAL_REASONS = frozenset({
+    "NO_PROTOCOLS_AVAILABLE", "NO_CIPHERS_AVAILABLE", "NO_CIPHER_MATCH", "NO_SUITABLE_KEY_SHARE",
+    "NO_SUITABLE_SIGNATURE_ALGORITHM", "UNSUPPORTED_SSL_VERSION", "INTERNAL_ERROR", "MALLOC_FAILURE",
+    "CA_MD_TOO_WEAK", "EE_KEY_TOO_SMALL", "DH_KEY_TOO_SMALL", "BAD_DH_VALUE", "LIBRARY_HAS_NO_CIPHERS",
+})
+#: Reasons that are the server's answer: an alert, or a version or suite we did not offer.
+SERVER_REASONS = frozenset({
+    "WRONG_VERSION_NUMBER", "UNSUPPORTED_PROTOCOL", "VERSION_TOO_LOW", "VERSION_TOO_HIGH", "WRONG_SSL_VERSION",
+    "UNEXPECTED_EOF_WHILE_READING", "NO_SHARED_CIPHER", "WRONG_CIPHER_RETURNED", "UNKNOWN_PROTOCOL",
+    "RECORD_LAYER_FAILURE", "UNEXPECTED_MESSAGE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST",
+})
+
+
+def is_server_refusal(e: BaseException) -> bool | None:
+    """True: the server refused (an alert, a hang-up, another version); False: a local OpenSSL error
+    (nothing was learnt about the server); None: an OpenSSL reason we do not know (not a verdict)."""
+    if isinstance(e, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionResetError, ConnectionAbortedError,
+                      BrokenPipeError)):
+        return True
+    reason = (getattr(e, "reason", None) or "").upper()
+    if "ALERT" in reason or reason in SERVER_REASONS:
+        return True
+    if reason in LOCAL_REASONS:
+        return False
+    return None
+
+
 def _pinned(target: Target, version: str, timeout: float) -> VersionResult:
     if not local_can_offer(version):
         return VersionResult(version, UNTESTABLE, reason=f"the local OpenSSL ({ssl.OPENSSL_VERSION}) cannot offer {version}")
     try:
-        with _handshake(target, _context(version), timeout) as s:
+        ctx = _context(version)
+    except (ValueError, ssl.SSLError) as e:
+        return VersionResult(version, UNTESTABLE, reason=f"local OpenSSL error: {first_line(e)}")
+    try:
+        with _handshake(target, ctx, timeout) as s:
             cipher = s.cipher()[0]
             return VersionResult(version, ACCEPTED, cipher, cipher_has_forward_secrecy(version, cipher))
     except (ssl.SSLError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError) as e:
-        return VersionResult(version, REFUSED, reason=first_line(e))
+        verdict = is_server_refusal(e)
+        if verdict is True:
+            return VersionResult(version, REFUSED, reason=first_line(e))
+        # a local error, or one we cannot attribute: the version is not evaluated (never a pass)
+        what = "local OpenSSL error" if verdict is False else "handshake failed for an unknown reason"
+        return VersionResult(version, UNTESTABLE, reason=f"{what}: {first_line(e)}")
     except OSError as e:
         return VersionResult(version, "error", reason=first_line(e))
 
@@ -182,8 +220,8 @@ def probe_tls(target: Target, timeout: float) -> TlsResult:
         try:
             with _handshake(target, _context("TLSv1.2", "kRSA:@SECLEVEL=0"), timeout):
                 non_fs = True
-        except (ssl.SSLError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
-            non_fs = False
+        except (ssl.SSLError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError) as e:
+            non_fs = False if is_server_refusal(e) else None  # a local error tells nothing
         except OSError as e:
             return TlsResult(ERROR, f"TLS 1.2 RSA key exchange handshake: {first_line(e)}", versions,
                              negotiated_version, negotiated_cipher, fs, leaf_der=leaf)

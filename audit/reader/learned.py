@@ -7,14 +7,16 @@ criterion the model was not trained on, the rules' own findings stand (confidenc
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
+from audit.errors import InputError
 from audit.extract.text import ExtractedText
 from audit.models import DocumentRef, Level, Polarity
 from audit.reader.features import document_features, document_topics
-from audit.reader.model import CLASSES, LEVELS, load_model, stage2_matrix
+from audit.reader.model import CLASSES, load_model, stage2_matrix
 from audit.rubric.model import Rubric
 from audit.score.engine import decide_level
 from audit.score.matcher import Finding, find_all
@@ -47,14 +49,37 @@ class DocumentReading:
                 if r.level is Level.NO_DISCLOSURE and r.confidence is not None}
 
 
-def reader_version() -> str:
-    model = load_model()
+READERS = ("learned", "rules")
+
+
+def chosen_reader() -> str:
+    """`AUDIT_READER=rules` reads with the rubric's hand rules alone (to compare, or where the model's
+    judgement is not wanted); the default is the learned reader."""
+    name = os.environ.get("AUDIT_READER", "").strip().lower() or "learned"
+    if name not in READERS:
+        raise InputError(f"AUDIT_READER={name!r}: choose one of {', '.join(READERS)}")
+    return name
+
+
+def _model():
+    return load_model() if chosen_reader() == "learned" else None
+
+
+def reader_version(rubric: Rubric) -> str:
+    model = model_for(rubric)
     return f"{READER_ID}:{model.version}" if model is not None else "rules"
+
+
+def model_for(rubric: Rubric):
+    """The learned model, where it was trained for this rubric (its rules are the model's features,
+    its criteria the model's outputs); None otherwise: another rubric is read by its rules alone."""
+    model = _model()
+    return model if model is not None and model.meta.get("rubric_sha256") == rubric.sha256 else None
 
 
 def read_document(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> DocumentReading:
     rules = find_all(rubric, extracted)
-    model = load_model()
+    model = model_for(rubric)
     readings: dict[str, Reading] = {}
     for c in rubric.text_criteria:
         found = rules.get(c.id, [])
@@ -66,12 +91,11 @@ def read_document(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> Do
     doc = model.document_probabilities(stage2_matrix(model.criteria, model.stage2_features, probs, doc_type, rule_levels,
                                                      document_topics(extracted)))
     known = {c.id for c in rubric.text_criteria}
-    for ci, cid in enumerate(model.criteria):
+    for ci, (cid, (name, confidence)) in enumerate(zip(model.criteria, model.decide(doc))):
         if cid not in known:
             continue
-        k = int(np.argmax(doc[ci]))
-        level = Level(LEVELS[k])
-        confidence = round(float(doc[ci, k]), 4)
+        level = Level(name)
+        confidence = round(confidence, 4)
         if level is Level.NO_DISCLOSURE:
             readings[cid] = Reading(level, confidence, ())
             continue

@@ -25,6 +25,8 @@ import numpy as np
 
 CLASSES = ("none", "met", "partial", "not-met")  # stage 1 (per sentence)
 LEVELS = ("no-disclosure", "met", "partial", "not-met")  # stage 2 (per document)
+# for each level (LEVELS order), the true levels it would over-credit
+_OVER = [np.array([], dtype=int), np.array([0, 2, 3]), np.array([0, 3]), np.array([], dtype=int)]
 MODEL_DIR = Path(__file__).parent / "model"
 STAGE1 = "stage1.f16.z"
 
@@ -39,6 +41,7 @@ class ReaderModel:
     w2: np.ndarray  # (stage-2 features, 4)
     b2: np.ndarray  # (4,)
     review_below: float  # confidence under which a level needs a human review
+    over_credit_cost: float  # how much a level's chance of over-crediting counts against it (see decide)
     version: str  # a hash of the model files: enters the findings cache key
     meta: dict
 
@@ -60,6 +63,18 @@ class ReaderModel:
         logits -= logits.max(axis=2, keepdims=True)
         e = np.exp(logits)
         return e / e.sum(axis=2, keepdims=True)
+
+    def decide(self, doc: np.ndarray) -> list[tuple[str, float]]:
+        """(level, confidence) per criterion from stage 2's probabilities. Giving credit the text does
+        not support is the costly error: a level's score is its probability less over_credit_cost
+        times the probability that it over-credits (met over partial, not-met or silence; partial
+        over not-met or silence). The confidence is the chosen level's probability."""
+        out = []
+        for p in doc:
+            scores = [p[k] - self.over_credit_cost * float(p[_OVER[k]].sum()) for k in range(4)]
+            k = int(np.argmax(scores))
+            out.append((LEVELS[k], float(p[k])))
+        return out
 
     def document_probabilities(self, x2: np.ndarray) -> np.ndarray:
         """(criteria, 4) probabilities of no-disclosure / met / partial / not-met."""
@@ -167,6 +182,7 @@ def load_model(path: Path = MODEL_DIR) -> ReaderModel | None:
         w2=np.asarray(meta["w2"], dtype=np.float64),
         b2=np.asarray(meta["b2"], dtype=np.float64),
         review_below=float(meta["review_below"]),
+        over_credit_cost=float(meta.get("over_credit_cost", 0.0)),
         version=version,
         meta={k: v for k, v in meta.items() if k not in ("vocab", "b1", "w2", "b2", "stage2_features")},
     )

@@ -131,7 +131,9 @@ class Diff:
         return not self.companies and not self.rubric_changed and self.old_tool == self.new_tool
 
     def to_json(self) -> dict:
-        return {"schema": "encryption-audit/diff/1",
+        from audit.schemas import schema_url
+
+        return {"$schema": schema_url("diff"), "schema": "encryption-audit/diff/1",
                 "rubric": {"old": self.old_rubric, "new": self.new_rubric, "changed": self.rubric_changed},
                 "tool": {"old": self.old_tool, "new": self.new_tool, "changed": self.old_tool != self.new_tool},
                 "companies": [c.to_json() for c in self.companies]}

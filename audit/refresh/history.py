@@ -14,6 +14,7 @@ from pathlib import Path
 from audit.errors import InputError
 from audit.archive.files import atomic_write
 from audit.untrusted import loads_json
+from audit.schemas import schema_url
 
 HISTORY_FILE = "history.jsonl"
 
@@ -90,6 +91,7 @@ def append_history(path: Path, new: list[HistoryEntry]) -> list[HistoryEntry]:
     for e in new:
         keep[(e.time, e.slug)] = e
     entries = [keep[k] for k in sorted(keep)]
-    text = "".join(json.dumps(e.to_json(), ensure_ascii=False, sort_keys=True) + "\n" for e in entries)
+    schema = {"$schema": schema_url("history")}
+    text = "".join(json.dumps(schema | e.to_json(), ensure_ascii=False, sort_keys=True) + "\n" for e in entries)
     atomic_write(Path(path), text)
     return entries

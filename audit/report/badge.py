@@ -5,9 +5,12 @@ Colours are dark enough that white text on them keeps a 4.5:1 contrast (tested).
 
 from __future__ import annotations
 
+import json
+
 from jinja2 import Environment
 
 from audit.models import Scorecard
+from audit.schemas import schema_url
 
 GRADE_COLOURS = {
     "A": "#1a7f37",
@@ -35,6 +38,16 @@ _TEMPLATE = Environment(autoescape=True, keep_trailing_newline=True).from_string
     '<text x="{{ vx }}" y="14">{{ value }}</text>'
     "</g></svg>\n"
 )
+
+
+def badge_endpoint_json(card: Scorecard) -> str:
+    """The same badge as a shields.io endpoint document (https://shields.io/badges/endpoint-badge):
+    https://img.shields.io/endpoint?url=<where badges/<slug>.json is published>."""
+    value = "not evaluated" if card.score is None else f"{card.grade} {card.score:.1f}"
+    doc = {"$schema": schema_url("shields"), "schemaVersion": 1, "label": LABEL, "message": value,
+           "color": GRADE_COLOURS.get(card.grade or "", NEUTRAL).lstrip("#"), "labelColor": NEUTRAL.lstrip("#"),
+           "cacheSeconds": 3600}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def badge_svg(card: Scorecard) -> str:

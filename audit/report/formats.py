@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from audit import TOOL_NAME, __version__
 from audit.models import DocumentRef, Level, Scorecard
 from audit.report.escape import markdown
+from audit.schemas import schema_url
 from audit.rubric.model import Rubric
 
 SCHEMA_ID = "encryption-audit/scorecards/1"
@@ -41,6 +42,7 @@ def generated_at() -> str:
 
 def scorecards_document(cards: list[Scorecard], rubric: Rubric, when: str | None = None) -> dict:
     return {
+        "$schema": schema_url("scorecards"),
         "schema": SCHEMA_ID,
         "tool": {"name": TOOL_NAME, "version": __version__},
         "rubric": rubric.ref(),

@@ -27,7 +27,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from audit.archive.files import atomic_write, find_symlink
 from audit.errors import InputError
 from audit.models import DocumentRef, Evidence, Level, Scorecard
-from audit.report.badge import badge_svg
+from audit import schemas
+from audit.report.badge import badge_endpoint_json, badge_svg
 from audit.report.charts import demand_bars, history_chart
 from audit.report.csvout import scorecards_csv
 from audit.report.formats import MarkdownFormat, document_failure, dumps, generated_at, scorecards_document
@@ -167,6 +168,9 @@ def render_site(cards: list[Scorecard], rubric: Rubric, history=None, extra: dic
             history=history_chart(hist.get(c.slug, [])), **common)
         files[f"companies/{c.slug}.md"] = MarkdownFormat().render([c], rubric)
         files[f"badges/{c.slug}.svg"] = badge_svg(c)
+        files[f"badges/{c.slug}.json"] = badge_endpoint_json(c)
+    # the schema of scorecards.json, published beside it (its $id is where the repository serves it)
+    files[f"schemas/{schemas.FILES['scorecards']}"] = schemas.text("scorecards")
     return files
 
 

@@ -218,7 +218,7 @@ def _shown_path(ws, path: Path) -> str:
 def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredDocument, out: WorkspaceScores):
     # ranges enter the key as their tables; a declaration without ranges keeps its old keys
     key = cache_key(sha, rubric.sha256, ctype or _ext(filename), selectors_plain(doc.select),
-                    selectors_plain(doc.remove), (reader_version(), EXTRACTOR_VERSION, doc.type))
+                    selectors_plain(doc.remove), (reader_version(rubric), EXTRACTOR_VERSION, doc.type))
     extracted = extract(data, content_type=ctype, filename=filename, select=list(doc.select) or None,
                         remove=list(doc.remove) or None)
     cached = load_cached(ws.archive_dir, key, extracted.text)  # verified against the text, or None
