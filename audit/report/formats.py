@@ -134,18 +134,30 @@ class TextFormat(OutputFormat):
                 for r in card.criteria:
                     if r.demand != dscore.id:
                         continue
-                    flags = "".join([" reviewed" if r.reviewed else "", " conflicting" if r.conflicting else ""])
+                    flags = "".join(f" {f}" for f in criterion_flags(r))
                     out.append(f"  {MARK[r.level]:<14} {r.id}{flags}")
                     if r.evidence:
                         e = r.evidence[0]
                         sign = "+" if e.polarity.value == "for" else "-"
                         out.append(f"      {sign} \"{_short(e.quote, 150)}\" ({e.document}, {e.start}-{e.end})")
-                    elif r.note:
+                    if r.note:
                         out.append(f"      ({r.note})")
                     if r.level in (Level.PARTIAL, Level.NOT_MET, Level.NO_DISCLOSURE):
                         out.append(f"      demand: {_short(rubric.criterion(r.id).demand, 150)}")
                 out.append("")
         return "\n".join(out).rstrip("\n") + "\n"
+
+
+def criterion_flags(r) -> list[str]:
+    """What a reader of a scorecard must know about a level beside the level itself."""
+    flags = []
+    if r.reviewed:
+        flags.append("reviewed")
+    if r.conflicting:
+        flags.append("conflicting")
+    if r.needs_review and not r.reviewed:
+        flags.append("needs review" + (f": confidence {r.confidence:.2f}" if r.confidence is not None else ""))
+    return flags
 
 
 def _md_code(s) -> str:
@@ -191,7 +203,7 @@ class MarkdownFormat(OutputFormat):
                 for r in card.criteria:
                     if r.demand != d.id:
                         continue
-                    flags = "".join([" (reviewed)" if r.reviewed else "", " (conflicting)" if r.conflicting else ""])
+                    flags = "".join(f" ({f})" for f in criterion_flags(r))
                     out.append(f"- **{rubric.criterion(r.id).title}** (`{r.id}`): {MARK[r.level]}{flags}")
                     for e in r.evidence[:2]:
                         out.append(f"  - > {_md_escape(e.quote)}")
