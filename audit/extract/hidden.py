@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+import soupsieve
 import tinycss2
 from bs4 import BeautifulSoup, Tag
 
@@ -114,10 +115,59 @@ def hides(style: dict[str, str]) -> bool:
     return False
 
 
+_LAST_COMPOUND = re.compile(r"[^\s>+~]+$")
+_SIMPLE = re.compile(r"([.#]?)(-?[_a-zA-Z][\w-]*)")
+
+
+def _present(soup: BeautifulSoup) -> dict[str, list[Tag]]:
+    """The page's elements by tag name, `.class` and `#id`: a rule's selector is tried only on the
+    elements its last compound could match (most of a site's stylesheet is for other pages)."""
+    index: dict[str, list[Tag]] = {}
+    for el in soup.find_all(True):
+        index.setdefault(el.name, []).append(el)
+        cls = el.get("class") or ()
+        for c in (cls.split() if isinstance(cls, str) else cls):  # one string where the parse keeps it so
+            index.setdefault("." + c, []).append(el)
+        if el.get("id"):
+            index.setdefault("#" + str(el["id"]), []).append(el)
+    return index
+
+
+def _candidates(part: str, index: dict[str, list[Tag]]) -> list[Tag] | None:
+    """The elements one selector (no commas) could match, by its last compound's most selective
+    name; None where that cannot be told (the selector is then run on the whole page)."""
+    m = _LAST_COMPOUND.search(part.strip())
+    if m is None or "(" in part:
+        return None
+    compound = re.sub(r"\[[^\]]*\]|::?[\w-]+", "", m.group())
+    names = [kind + (name if kind else name.lower()) for kind, name in _SIMPLE.findall(compound)]
+    if not names:
+        return None
+    for key in sorted(names, key=lambda k: {"#": 0, ".": 1}.get(k[0], 2)):
+        if key not in index:
+            return []
+    key = min(names, key=lambda k: len(index[k]))
+    return index[key]
+
+
+def _select(soup: BeautifulSoup, selector: str, index: dict[str, list[Tag]]) -> list[Tag]:
+    parts = [selector] if "(" in selector else [p for p in selector.split(",") if p.strip()]
+    out: list[Tag] = []
+    for part in parts:
+        candidates = _candidates(part, index)
+        if candidates is None:
+            out.extend(soup.select(part))
+        elif candidates:
+            compiled = soupsieve.compile(part)
+            out.extend(el for el in candidates if compiled.match(el))
+    return out
+
+
 def mark_hidden(soup: BeautifulSoup) -> int:
     """Mark every element the page's own CSS hides with the `hidden` attribute; returns how many."""
     styles: dict[int, tuple[Tag, dict[str, str]]] = {}
     rules = 0
+    present = None
     for sheet in soup.find_all("style"):
         css = sheet.string or sheet.get_text()
         for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
@@ -130,8 +180,10 @@ def mark_hidden(soup: BeautifulSoup) -> int:
             if not decls:
                 continue
             selector = tinycss2.serialize(rule.prelude).strip()
+            if present is None:
+                present = _present(soup)
             try:
-                matched = soup.select(selector)
+                matched = _select(soup, selector, present)
             except Exception:  # soupsieve's errors: a selector it cannot match is not judged
                 continue
             for el in matched:
