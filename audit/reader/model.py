@@ -49,16 +49,19 @@ class ReaderModel:
         """(sentences, criteria, 4) probabilities of none / met / partial / not-met."""
         n, c = len(features), len(self.criteria)
         logits = np.tile(self.b1, (n, 1))
-        rows: list[int] = []
         cols: list[int] = []
+        starts: list[int] = []
+        rows: list[int] = []
+        vocab = self.vocab
         for i, feats in enumerate(features):
-            for f in feats:
-                j = self.vocab.get(f)
-                if j is not None:
-                    rows.append(i)
-                    cols.append(j)
+            ids = [j for j in map(vocab.get, feats) if j is not None]
+            if ids:
+                rows.append(i)
+                starts.append(len(cols))
+                cols.extend(ids)
         if rows:
-            np.add.at(logits, np.asarray(rows), self.w1[np.asarray(cols)])
+            # one gather and one segmented sum for all sentences (np.add.at is several times slower)
+            logits[np.asarray(rows)] += np.add.reduceat(self.w1[np.asarray(cols)], np.asarray(starts), axis=0)
         logits = logits.reshape(n, c, 4)
         logits -= logits.max(axis=2, keepdims=True)
         e = np.exp(logits)
