@@ -21,6 +21,14 @@ def shared_dir() -> Path:
     return SHARED
 
 
+@pytest.fixture
+def no_env_proxies(monkeypatch):
+    """No proxy, offline or user-agent setting from the environment leaks into a network test."""
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
+                "no_proxy", "AUDIT_OFFLINE", "AUDIT_USER_AGENT"):
+        monkeypatch.delenv(var, raising=False)
+
+
 class CliResult:
     def __init__(self, code: int, out: str, err: str):
         self.code, self.out, self.err = code, out, err

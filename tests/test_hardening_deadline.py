@@ -54,10 +54,8 @@ def server():
 
 
 @pytest.fixture(autouse=True)
-def _no_env_proxies(monkeypatch):
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
-                "no_proxy", "AUDIT_OFFLINE"):
-        monkeypatch.delenv(var, raising=False)
+def _no_env_proxies(no_env_proxies):
+    """Clear proxy and offline settings from the environment (conftest.no_env_proxies)."""
 
 
 @pytest.mark.parametrize("path", ["/drip-body", "/drip-headers", "/drip-redirect"])

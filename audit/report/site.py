@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from audit.archive.files import atomic_write, find_symlink
+from audit.archive.files import atomic_write
 from audit.errors import InputError
 from audit.models import DocumentRef, Evidence, Level, Scorecard
 from audit import schemas
@@ -32,6 +32,7 @@ from audit.report.badge import badge_endpoint_json, badge_svg
 from audit.report.charts import demand_bars, history_chart
 from audit.report.csvout import scorecards_csv
 from audit.report.formats import MarkdownFormat, document_failure, dumps, generated_at, scorecards_document
+from audit.report.stage import check_report_folder
 from audit.rubric.model import Rubric
 from audit.untrusted import loads_json
 
@@ -180,11 +181,7 @@ def write_report(out_dir, cards: list[Scorecard], rubric: Rubric, history=None, 
     Files this writer wrote last time and does not produce now are removed (see the module doc).
     """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: report folder is a file")
-    link = find_symlink(out)
-    if link is not None:
-        raise InputError(f"{link}: symbolic link in the report folder; refusing to write there (remove it)")
+    check_report_folder(out)
     files = render_site(list(cards), rubric, history, extra)
     raw = {rel: (text.encode("utf-8") if isinstance(text, str) else text) for rel, text in files.items()}
     digests = {rel: hashlib.sha256(data).hexdigest() for rel, data in raw.items()}

@@ -37,15 +37,20 @@ def _exchange(a: Path, b: Path) -> bool:
     return rc == 0
 
 
-@contextmanager
-def staged(out: Path):
-    """Yield a staging copy of OUT; on a clean exit swap it in for OUT, else throw it away."""
-    out = Path(out)
+def check_report_folder(out: Path) -> None:
+    """A report folder must be a folder (or not exist yet) with no symbolic link in it."""
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: report folder is a file")
     link = find_symlink(out)
     if link is not None:
         raise InputError(f"{link}: symbolic link in the report folder; refusing to write there (remove it)")
+
+
+@contextmanager
+def staged(out: Path):
+    """Yield a staging copy of OUT; on a clean exit swap it in for OUT, else throw it away."""
+    out = Path(out)
+    check_report_folder(out)
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.staging-"))
