@@ -167,7 +167,7 @@ def test_check_url_http_error_is_exit_3(run_cli, server):
     (company,) = json.loads(r.out)["companies"]
     (doc,) = company["documents"]
     assert doc == {"type": "other", "url": f"{server}/missing", "sha256": None, "fetched_at": None,
-                   "status": "failed", "error": "HTTP 404"}
+                   "status": "failed", "error": "HTTP 404", "language": None}
     assert company["score"] is None and company["grade"] is None
     assert {c["level"] for c in company["criteria"] if c["method"] == "text"} == {"not-evaluated"}
 

@@ -69,8 +69,13 @@ def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bund
         for w in d.extracted.warnings:
             click.echo(f"audit: warning: {d.ref.url}: {w}", err=True)
     card = score_company(rubric, _slug(name), name, [findings_for(rubric, d) for d in docs], failed)
+    from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents
+
     if not docs:
         card = unevaluated_card(card, rubric, EVERY_DOCUMENT_FAILED)
+    card = mark_incomplete(card, rubric, unread_documents(failed))
+    if docs and not card.complete:
+        click.echo(f"audit: warning: {incomplete_warning(card)}", err=True)
     guessed = tuple((d.ref.url, d.ref.type) for d in docs if d.guessed)
     if guessed:
         from dataclasses import replace

@@ -60,6 +60,8 @@ def _command_stage(name: str, base_args: list[str], problems: list[str]):
 @click.option("--fail-under", "fail_under", default=None, metavar="GRADE|SCORE",
               help="Exit 1 if any company is graded below GRADE (A-F) or scores below SCORE (0-100).")
 @click.option("--fail-on-drop", is_flag=True, help="Exit 1 if any company's grade fell since the last run.")
+@click.option("--fail-on-incomplete", is_flag=True,
+              help="Exit 1 if any company is incomplete (a declared document could not be read).")
 @click.option("--shard", default=None, metavar="I/N",
               help="Only the I-th of N deterministic parts of the companies; writes only scorecards.json to --out.")
 @click.option("--merge", "merge_dirs", multiple=True, metavar="DIR",
@@ -79,7 +81,7 @@ def _command_stage(name: str, base_args: list[str], problems: list[str]):
 @delay_option
 @ignore_robots_option
 @user_agent_option
-def run(slugs, fail_under, fail_on_drop, shard, merge_dirs, out_dir, sign_key, site_url, summary_file,
+def run(slugs, fail_under, fail_on_drop, fail_on_incomplete, shard, merge_dirs, out_dir, sign_key, site_url, summary_file,
         failures_file, workspace, rubric_id, allow_private_network, ca_bundle, delay, ignore_robots, user_agent):
     """Fetch, probe, score and publish; print what changed and why; apply CI gates.
 
@@ -103,7 +105,7 @@ def run(slugs, fail_under, fail_on_drop, shard, merge_dirs, out_dir, sign_key, s
     if part and signer:
         raise InputError("--sign applies to the merged result: use it with --merge, not --shard")
     opts = RunOptions(out_dir=out_dir or ws.reports_dir, threshold=threshold, fail_on_drop=fail_on_drop,
-                      signer=signer, site_url=site_url, shard_only=part is not None,
+                      fail_on_incomplete=fail_on_incomplete, signer=signer, site_url=site_url, shard_only=part is not None,
                       summary_file=summary_file, failures_file=failures_file, previous_dir=ws.reports_dir)
 
     def report(out, cards, rubric_, history, extra):

@@ -42,6 +42,7 @@ class RunOptions:
     out_dir: Path
     threshold: Threshold | None = None
     fail_on_drop: bool = False
+    fail_on_incomplete: bool = False
     signer: Signer | None = None
     site_url: str = ""
     shard_only: bool = False  # a shard writes only its scorecards.json; the merge publishes
@@ -100,7 +101,8 @@ def publish(cards: list[Scorecard], rubric: Rubric, opts: RunOptions, previous: 
         atomic_write(opts.summary_file, _commit_title(doc, diff) + "\n\n" + body)
     if opts.failures_file:
         atomic_write(opts.failures_file, failures_markdown(failures))
-    gates = tuple(gate_failures(doc["companies"], diff, opts.threshold, opts.fail_on_drop))
+    gates = tuple(gate_failures(doc["companies"], diff, opts.threshold, opts.fail_on_drop,
+                                opts.fail_on_incomplete))
     result = RunResult(doc, diff, gates, tuple(failures))
     if doc["companies"] and not any(_evaluated(c) for c in doc["companies"]):
         raise NoEvidenceError("nothing could be evaluated: no company has usable evidence")

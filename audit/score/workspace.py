@@ -44,6 +44,7 @@ from audit.models import DocumentRef, Level, Scorecard
 from audit.probe.store import load_outcomes
 from audit.rubric.model import Rubric
 from audit.score.engine import DocumentFindings, coverage_of, demand_scores, score_company
+from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents
 from audit.score.inputs import mtime_utc, source_date_epoch
 from audit.reader.learned import read_document, reader_version
 
@@ -107,11 +108,15 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
                     "scored from the other pages")
         probes = load_outcomes(ws.archive_dir, decl.slug)
         card = score_company(rubric, decl.slug, decl.name, usable, failed, probes, reviews, decl.not_applicable)
+        unread = unread_documents(failed)
         if usable:
+            card = mark_incomplete(card, rubric, unread)
             out.cards.append(card)
+            if not card.complete:
+                out.warnings.append(incomplete_warning(card))
             continue
         reason = NO_DOCUMENT_DECLARED if not decl.documents else EVERY_DOCUMENT_FAILED
-        card = unevaluated_card(card, rubric, reason)
+        card = replace(unevaluated_card(card, rubric, reason), incomplete=tuple(unread))
         if any(p.level is not None for p in probes.values()):
             out.cards.append(card)  # the probes were evaluated; the policies were not
             out.warnings.append(f"{decl.slug}: policies could not be evaluated ({reason}); "
