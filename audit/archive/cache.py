@@ -35,8 +35,8 @@ def cache_path(archive_dir: Path, key: str) -> Path:
     return Path(archive_dir) / "cache" / key[:2] / f"{key}.json"
 
 
-def load_cached(archive_dir: Path, key: str) -> tuple[dict[str, list[Finding]], dict[str, float], str, tuple[str, ...]] | None:
-    """(findings, silence, title, warnings) or None when absent or unreadable."""
+def load_cached(archive_dir: Path, key: str) -> tuple[dict[str, list[Finding]], dict[str, float], str, tuple[str, ...], str | None] | None:
+    """(findings, silence, title, warnings, language) or None when absent or unreadable."""
     path = cache_path(archive_dir, key)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -49,15 +49,16 @@ def load_cached(archive_dir: Path, key: str) -> tuple[dict[str, list[Finding]], 
             for cid, items in raw["findings"].items()
         }
         silence = {str(k): float(v) for k, v in (raw.get("silence") or {}).items()}
-        return findings, silence, raw.get("title", ""), tuple(raw.get("warnings", ()))
+        return findings, silence, raw.get("title", ""), tuple(raw.get("warnings", ())), raw.get("language")
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def store_cached(archive_dir: Path, key: str, findings: dict[str, list[Finding]], title: str, warnings,
-                 silence: dict[str, float] | None = None) -> None:
+                 silence: dict[str, float] | None = None, language: str | None = None) -> None:
     doc = {
         "key": key,
+        "language": language,
         "title": title,
         "warnings": list(warnings),
         "silence": dict(sorted((silence or {}).items())),

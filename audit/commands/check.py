@@ -68,12 +68,20 @@ def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bund
             click.echo(f"audit: {d.ref.url}: type guessed as {d.ref.type} (use --type to set it)", err=True)
         for w in d.extracted.warnings:
             click.echo(f"audit: warning: {d.ref.url}: {w}", err=True)
+    from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents, unsupported_language
+
+    foreign = [d for d in docs if d.ref.language and d.ref.language not in rubric.languages]
+    for d in foreign:
+        click.echo(f"audit: warning: {d.ref.url}: {unsupported_language(d.ref.language)} by rubric {rubric.id} "
+                   f"(it reads {', '.join(rubric.languages)}); the criteria this document answers are not evaluated",
+                   err=True)
+    docs = [d for d in docs if not any(d is f for f in foreign)]
+    failed = failed + [d.ref for d in foreign]
     card = score_company(rubric, _slug(name), name, [findings_for(rubric, d) for d in docs], failed)
-    from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents
 
     if not docs:
         card = unevaluated_card(card, rubric, EVERY_DOCUMENT_FAILED)
-    card = mark_incomplete(card, rubric, unread_documents(failed))
+    card = mark_incomplete(card, rubric, unread_documents(failed, rubric))
     if docs and not card.complete:
         click.echo(f"audit: warning: {incomplete_warning(card)}", err=True)
     guessed = tuple((d.ref.url, d.ref.type) for d in docs if d.guessed)

@@ -21,6 +21,7 @@ RUBRIC = "rubric-changed"
 EXTRACTION = "extraction-changed"
 REVIEW = "review-changed"
 STALE = "fetch-failed"
+LANGUAGE = "language-changed"
 UNEXPLAINED = "unexplained"
 
 CAUSE_LABELS = {
@@ -30,6 +31,7 @@ CAUSE_LABELS = {
     EXTRACTION: "the tool's extraction changed (same snapshot, different evidence)",
     REVIEW: "a review was added or changed",
     STALE: "evidence went stale: a fetch failed",
+    LANGUAGE: "a document's language changed (a language the rubric does not read is not evaluated)",
     UNEXPLAINED: "no recorded cause (same inputs, same rubric, same tool)",
 }
 
@@ -74,12 +76,15 @@ class DocumentChange:
     old_sha256: str | None
     new_sha256: str | None
     error: str | None
-    kind: str  # TEXT | STALE | "added" | "removed" | "recovered"
+    kind: str  # TEXT | STALE | LANGUAGE | "added" | "removed" | "recovered"
+    old_language: str | None = None
+    new_language: str | None = None
 
     def to_json(self) -> dict:
         return {"url": self.url, "type": self.type, "kind": self.kind, "old_status": self.old_status,
                 "new_status": self.new_status, "old_sha256": self.old_sha256,
-                "new_sha256": self.new_sha256, "error": self.error}
+                "new_sha256": self.new_sha256, "error": self.error,
+                "old_language": self.old_language, "new_language": self.new_language}
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,7 @@ class CompanyChange:
     @property
     def causes(self) -> tuple[str, ...]:
         kinds = {c.kind for cc in self.criteria for c in cc.causes}
-        kinds |= {d.kind for d in self.documents if d.kind in (TEXT, STALE)}
+        kinds |= {d.kind for d in self.documents if d.kind in (TEXT, STALE, LANGUAGE)}
         return tuple(k for k in CAUSE_LABELS if k in kinds)
 
     @property
@@ -227,6 +232,8 @@ def _documents(old_docs: dict, new_docs: dict):
             yield _doc_change(url, o, None, "removed")
         elif _failed(n) and not _failed(o):
             yield _doc_change(url, o, n, STALE)
+        elif _language_changed(o, n):
+            yield _doc_change(url, o, n, LANGUAGE)
         elif _failed(o) and not _failed(n):
             yield _doc_change(url, o, n, "recovered" if o.get("sha256") == n.get("sha256") else TEXT)
         elif o.get("sha256") != n.get("sha256") and not _failed(n):
@@ -236,7 +243,13 @@ def _documents(old_docs: dict, new_docs: dict):
 def _doc_change(url, o, n, kind) -> DocumentChange:
     o, n = o or {}, n or {}
     return DocumentChange(str(url), (n or o).get("type", ""), o.get("status"), n.get("status"),
-                          o.get("sha256"), n.get("sha256"), n.get("error"), kind)
+                          o.get("sha256"), n.get("sha256"), n.get("error"), kind, o.get("language"), n.get("language"))
+
+
+def _language_changed(o: dict, n: dict) -> bool:
+    """Both scorecards record the document's language (older ones do not) and it differs."""
+    return ("language" in o and "language" in n and o.get("language") and n.get("language")
+            and o.get("language") != n.get("language"))
 
 
 def _failed(d: dict) -> bool:
@@ -299,6 +312,8 @@ def _document_causes(doc_changes, why: str):
             if d.new_status == "stale" and d.old_sha256 == d.new_sha256:
                 continue  # still scored from the same snapshot: it moved no evidence
             yield Cause(STALE, d.url, f"fetch failed: {d.error or d.new_status}; {why}")
+        elif d.kind == LANGUAGE:
+            yield Cause(LANGUAGE, d.url, f"language {d.old_language} -> {d.new_language}; {why}")
         elif d.kind == TEXT:
             yield Cause(TEXT, d.url, f"sha256 {str(d.old_sha256)[:12]} -> {str(d.new_sha256)[:12]}; {why}")
         elif d.kind in ("added", "removed", "recovered"):
@@ -332,7 +347,10 @@ def _evidence_causes(o, n, o_ev, n_ev, old_docs, new_docs, ctx: _Context, doc_ch
         ne = [e for e in n_ev if str(e.get("url")) == url]
         if sorted(map(_ev_key, oe)) == sorted(map(_ev_key, ne)):
             continue
-        if nd and _failed(nd) and not (od and _failed(od)):
+        if od and nd and _language_changed(od, nd):
+            own.append(Cause(LANGUAGE, url, f"language {od.get('language')} -> {nd.get('language')}",
+                             _quote_diff(oe, ne)))
+        elif nd and _failed(nd) and not (od and _failed(od)):
             own.append(Cause(STALE, url, f"fetch failed: {nd.get('error') or nd.get('status')}",
                              _quote_diff(oe, ne)))
         elif (od.get("sha256") and nd.get("sha256") and od.get("sha256") == nd.get("sha256")
@@ -354,7 +372,7 @@ def _evidence_causes(o, n, o_ev, n_ev, old_docs, new_docs, ctx: _Context, doc_ch
     yield from own
     if not moved:
         return
-    explained = any(c.kind in (TEXT, STALE) for c in own)
+    explained = any(c.kind in (TEXT, STALE, LANGUAGE) for c in own)
     if not explained:
         # the document that changed may have no quote of its own in the list: name it anyway
         others = list(_document_causes(doc_changes, "quotes of other documents moved in or out of the "

@@ -48,9 +48,20 @@ def criteria_spoken_to(rubric: Rubric, doc_type: str) -> set[str]:
     return out
 
 
-def unread_documents(failed) -> list[tuple[str, str]]:
-    """(type, reason) of the documents (DocumentRefs) that could not be read at all."""
-    return [(d.type, d.error or "could not be read") for d in failed if d.status == "failed"]
+def unsupported_language(language: str) -> str:
+    return f"language {language} not supported"
+
+
+def unread_documents(failed, rubric: Rubric | None = None) -> list[tuple[str, str]]:
+    """(type, reason) of the documents (DocumentRefs) that could not be read: failed with no good
+    snapshot, or in a language RUBRIC does not read."""
+    out = []
+    for d in failed:
+        if d.status == "failed":
+            out.append((d.type, d.error or "could not be read"))
+        elif rubric is not None and d.language and d.language not in rubric.languages:
+            out.append((d.type, unsupported_language(d.language)))
+    return out
 
 
 def reason_text(doc_type: str, reason: str) -> str:

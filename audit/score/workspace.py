@@ -44,7 +44,7 @@ from audit.models import DocumentRef, Level, Scorecard
 from audit.probe.store import load_outcomes
 from audit.rubric.model import Rubric
 from audit.score.engine import DocumentFindings, coverage_of, demand_scores, score_company
-from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents
+from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents, unsupported_language
 from audit.score.inputs import mtime_utc, source_date_epoch
 from audit.reader.learned import read_document, reader_version
 
@@ -108,14 +108,15 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
                     "scored from the other pages")
         probes = load_outcomes(ws.archive_dir, decl.slug)
         card = score_company(rubric, decl.slug, decl.name, usable, failed, probes, reviews, decl.not_applicable)
-        unread = unread_documents(failed)
+        unread = unread_documents(failed, rubric)
         if usable:
             card = mark_incomplete(card, rubric, unread)
             out.cards.append(card)
             if not card.complete:
                 out.warnings.append(incomplete_warning(card))
             continue
-        reason = NO_DOCUMENT_DECLARED if not decl.documents else EVERY_DOCUMENT_FAILED
+        reason = (NO_DOCUMENT_DECLARED if not decl.documents
+                  else NO_DOCUMENT_IN_LANGUAGE if all(d.status != "failed" for d in failed) else EVERY_DOCUMENT_FAILED)
         card = replace(unevaluated_card(card, rubric, reason), incomplete=tuple(unread))
         if any(p.level is not None for p in probes.values()):
             out.cards.append(card)  # the probes were evaluated; the policies were not
@@ -130,6 +131,7 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
 
 EVERY_DOCUMENT_FAILED = "every declared document failed to fetch or parse"
 NO_DOCUMENT_DECLARED = "no document declared"
+NO_DOCUMENT_IN_LANGUAGE = "no declared document is in a language the rubric reads"
 UNREAD_NOTE = "could not be evaluated: no document could be read"
 
 
@@ -176,12 +178,22 @@ def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: Decl
     ctype = (good.headers or {}).get("content-type")
     url = good.final_url or doc.url
     try:
-        findings, silence, title, warnings = _findings(ws, rubric, data, good.sha256, ctype, url, doc, out)
+        findings, silence, title, warnings, language = _findings(
+            ws, rubric, data, good.sha256, ctype, url, doc, out, (good.headers or {}).get("content-language"))
     except InputError as e:
         return DocumentRef(doc.type, doc.url, good.sha256, good.time, "failed", str(e)), None, ()
-    ref = DocumentRef(doc.type, doc.url, good.sha256, good.time, status, error, title or None, True)
+    ref = DocumentRef(doc.type, doc.url, good.sha256, good.time, status, error, title or None, True, language=language)
     warnings = warnings + ((f"stale: {error}",) if status == "stale" else ())
-    return ref, (findings, silence), warnings
+    return _language_checked(rubric, ref, (findings, silence), warnings)
+
+
+def _language_checked(rubric: Rubric, ref: DocumentRef, reading, warnings):
+    """A document in a language the rubric does not read is not read (its criteria: not-evaluated)."""
+    if ref.language is None or ref.language in rubric.languages:
+        return ref, reading, warnings
+    return ref, None, warnings + (
+        f"{unsupported_language(ref.language)} by rubric {rubric.id} (it reads {', '.join(rubric.languages)}); "
+        "the criteria this document answers are not evaluated",)
 
 
 def _local(ws, rubric, decl: Declaration, doc: DeclaredDocument, out, archive: Archive | None = None):
@@ -198,10 +210,11 @@ def _local(ws, rubric, decl: Declaration, doc: DeclaredDocument, out, archive: A
     sha = hashlib.sha256(data).hexdigest()
     when = _local_time(archive, decl, doc, shown, sha, len(data), path)
     try:
-        findings, silence, title, warnings = _findings(ws, rubric, data, sha, None, path.name, doc, out)
+        findings, silence, title, warnings, language = _findings(ws, rubric, data, sha, None, path.name, doc, out)
     except InputError as e:
         return DocumentRef(doc.type, shown, sha, when, "failed", str(e), None, False), None, ()
-    return DocumentRef(doc.type, shown, sha, when, "ok", None, title or None, False), (findings, silence), warnings
+    ref = DocumentRef(doc.type, shown, sha, when, "ok", None, title or None, False, language=language)
+    return _language_checked(rubric, ref, (findings, silence), warnings)
 
 
 def _local_time(archive: Archive | None, decl: Declaration, doc: DeclaredDocument, shown: str, sha: str,
@@ -219,24 +232,25 @@ def _shown_path(ws, path: Path) -> str:
         return path.name
 
 
-def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredDocument, out: WorkspaceScores):
+def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredDocument, out: WorkspaceScores,
+              content_language: str | None = None):
     # ranges enter the key as their tables; a declaration without ranges keeps its old keys
     key = cache_key(sha, rubric.sha256, ctype or _ext(filename), selectors_plain(doc.select),
-                    selectors_plain(doc.remove), (reader_version(), EXTRACTOR_VERSION, doc.type))
+                    selectors_plain(doc.remove), (reader_version(), EXTRACTOR_VERSION, doc.type, content_language))
     cached = load_cached(ws.archive_dir, key)
     if cached is not None:
         out.cache_hits += 1
         return cached
     out.cache_misses += 1
     extracted = extract(data, content_type=ctype, filename=filename, select=list(doc.select) or None,
-                        remove=list(doc.remove) or None)
+                        remove=list(doc.remove) or None, content_language=content_language)
     reading = read_document(rubric, extracted, doc.type)
     findings, silence = reading.findings(), reading.silence()
     try:
-        store_cached(ws.archive_dir, key, findings, extracted.title, extracted.warnings, silence)
+        store_cached(ws.archive_dir, key, findings, extracted.title, extracted.warnings, silence, extracted.language)
     except OSError:
         pass  # a read-only archive still scores, just without the cache
-    return findings, silence, extracted.title, tuple(extracted.warnings)
+    return findings, silence, extracted.title, tuple(extracted.warnings), extracted.language
 
 
 def _ext(filename) -> str:
