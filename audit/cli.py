@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rv = cli.main(args=argv, prog_name="audit", standalone_mode=False)
     except AuditError as e:
-        click.echo(f"audit: error: {e}", err=True)
+        click.echo(f"audit: {getattr(e, 'label', 'error')}: {e}", err=True)
         sys.exit(e.exit_code)
     except click.exceptions.Abort:
         click.echo("audit: aborted", err=True)

@@ -14,7 +14,7 @@ import click
 
 from audit.commands.options import (checked_user_agent, delay_option, ignore_robots_option, network_options,
                                     rubric_option, user_agent_option, workspace_option)
-from audit.errors import AuditError, InputError, NoEvidenceError
+from audit.errors import AuditError, InputError, NoEvidenceError, NothingArchived
 from audit.refresh.gates import parse_threshold
 from audit.refresh.publish import load_signer
 from audit.refresh.run import RunOptions, Stages, merge, run as run_refresh
@@ -178,6 +178,8 @@ def _score(ws, rubric, slugs, problems: list[str]):
     from audit.score.workspace import score_workspace_detailed
 
     result = score_workspace_detailed(ws, rubric, slugs)
+    if result.nothing_archived:
+        raise NothingArchived(result.hint())
     for p in result.problems:
         _echo(f"audit: error: {p}")
         problems.append(str(p))

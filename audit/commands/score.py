@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from audit.commands.options import format_option, rubric_option, workspace_option
-from audit.errors import InputError, NoEvidenceError
+from audit.errors import InputError, NoEvidenceError, NothingArchived
 from audit.report.formats import render
 from audit.score.workspace import score_workspace_detailed
 from audit.workspace import Workspace, open_rubric, print_problems
@@ -14,6 +14,8 @@ from audit.workspace import Workspace, open_rubric, print_problems
 def score_or_fail(ws: Workspace, rubric, slugs):
     """Score and report on stderr; InputError when declarations are missing, NoEvidenceError when nothing scores."""
     result = score_workspace_detailed(ws, rubric, slugs or None)
+    if result.never_fetched:
+        raise NothingArchived(result.hint())
     print_problems(result.problems, lambda m: click.echo(m, err=True))
     for w in result.warnings:
         click.echo(f"audit: warning: {w}", err=True)

@@ -143,7 +143,9 @@ def check_public(url: str, allow_private: bool = False, *, resolve: bool = True)
                              "use --allow-private-network to allow it")
         return
     try:
-        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP)
+        from audit.resolver import getaddrinfo
+
+        infos = getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP)
     except socket.gaierror as e:
         raise FetchError(f"{url}: cannot resolve {host}: {e.strerror}") from None
     for info in infos:

@@ -62,6 +62,29 @@ class WorkspaceScores:
     cache_misses: int = 0
 
     @property
+    def nothing_archived(self) -> bool:
+        """No company has anything to read: no snapshot, no readable local file, no probe result.
+        `audit run` (whose fetch already listed each failure) prints one hint instead of a card each."""
+        return (not self.cards and bool(self.unevaluated) and not self.problems
+                and all(d.sha256 is None for c in self.unevaluated for d in c.documents))
+
+    @property
+    def never_fetched(self) -> bool:
+        """Nothing archived and nothing ever tried (a fresh checkout of the built-in set): `audit
+        score` and `audit report` print one hint instead of a card each. After a failed fetch the
+        cards are printed, so the failures can be read."""
+        return self.nothing_archived and all(d.error == NEVER_FETCHED for c in self.unevaluated
+                                             for d in c.documents if d.status == "failed")
+
+    def hint(self) -> str:
+        n = len(self.unevaluated)
+        return (f"nothing could be evaluated: nothing archived yet for the {n} compan{'y' if n == 1 else 'ies'} "
+                "of this workspace: "
+                "fetch their documents with `audit fetch` (or `audit run`), or import saved copies such as "
+                "Open Terms Archive versions: `audit import 'Signal/Privacy Policy.md' --company signal "
+                "--type privacy-policy --url URL`")
+
+    @property
     def all_cards(self) -> list[Scorecard]:
         """Every company's scorecard, evaluated or not, sorted by slug (what the outputs list)."""
         return sorted(self.cards + self.unevaluated, key=lambda c: c.slug)
@@ -129,6 +152,7 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
     return out
 
 
+NEVER_FETCHED = "never fetched (run `audit fetch`)"
 EVERY_DOCUMENT_FAILED = "every declared document failed to fetch or parse"
 NO_DOCUMENT_DECLARED = "no document declared"
 NO_DOCUMENT_IN_LANGUAGE = "no declared document is in a language the rubric reads"
@@ -165,7 +189,7 @@ def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: Decl
         return _local(ws, rubric, decl, doc, out, archive)
     state = archive.state(decl.slug, doc.key)
     if state.good is None:
-        err = state.last.error if state.last and state.last.error else "never fetched (run `audit fetch`)"
+        err = state.last.error if state.last and state.last.error else NEVER_FETCHED
         return DocumentRef(doc.type, doc.url, None, None, "failed", err), None, ()
     good = state.good
     data = archive.get(good.sha256)
