@@ -39,13 +39,17 @@ EVERY_DOCUMENT_FAILED = "every document failed to fetch or parse"
 @click.option("--type", "doc_type", type=click.Choice(DOCUMENT_TYPES), default=None,
               help="Document type of every input (default: guessed from the content, shown in the output).")
 @click.option("--name", default="Checked company", show_default=True, help="Company name for the scorecard.")
+@click.option("--source-url", "source_urls", multiple=True, metavar="FILE=URL",
+              help="Cite local FILE by this public URL (a saved copy of that page); repeatable. "
+                   "Without it a local file is cited by its file name only.")
 @format_option
 @rubric_option
 @network_options
 @user_agent_option
-def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bundle, user_agent):
+def check(inputs, doc_type, name, source_urls, fmt, rubric_id, allow_private_network, ca_bundle, user_agent):
     """Score policy documents (files or URLs) as one company, with a quote for every level."""
     user_agent = checked_user_agent(user_agent)
+    cited = _source_urls(source_urls, inputs)
     rubric = load_rubric(rubric_id)
     docs, failed = [], []
     network = None
@@ -57,7 +61,7 @@ def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bund
         try:
             docs.append(load_input(item, doc_type, allow_private=allow_private_network,
                                    ca_bundle=ca_bundle_from_env(ca_bundle), user_agent=user_agent,
-                                   network=network))
+                                   network=network, cite_as=cited.get(item)))
         except InputError as e:
             if not is_url(item) or _POLICY_REFUSAL in str(e):
                 raise  # an unreadable file or a refused address: invalid input (2)
@@ -92,6 +96,19 @@ def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bund
     click.echo(render(fmt, [card], rubric), nl=False)
     if not docs:
         raise NoEvidenceError(f"could not evaluate: {EVERY_DOCUMENT_FAILED}")
+
+
+def _source_urls(values, inputs) -> dict[str, str]:
+    """--source-url FILE=URL pairs, checked: FILE is one of the inputs, URL is http(s)."""
+    out: dict[str, str] = {}
+    for v in values:
+        file, sep, url = v.partition("=")
+        if not sep or not file or not url.startswith(("http://", "https://")):
+            raise InputError(f"--source-url {v!r}: expected FILE=URL with an http(s) URL")
+        if file not in inputs or is_url(file):
+            raise InputError(f"--source-url {v!r}: {file!r} is not one of the local files given")
+        out[file] = url
+    return out
 
 
 def _error(item: str, e: Exception) -> str:

@@ -26,10 +26,33 @@ def demands(slug, from_json, fmt, publish_internal, rubric_id, workspace):
         card, rubric = _from_json(from_json, slug, rubric_id)
     else:
         card, rubric = _from_workspace(workspace, slug, rubric_id)
+    withheld = [] if publish_internal else _withheld(card, rubric)
     card = card if publish_internal else redact_internal([card])[0]
     letter = build_letter(card, rubric)
     click.echo(render_letter(letter, fmt), nl=False)
+    if withheld:
+        click.echo(f"audit: {slug}: withheld the quotes of {len(withheld)} gap(s) from non-public documents (local files, or "
+                   "with --from-json documents that are not web pages), so the letter does not reveal internal "
+                   "text; add --publish-internal to include them:", err=True)
+        for line in withheld:
+            click.echo(f"audit:   {line}", err=True)
     click.echo(f"audit: {slug}: {letter.asks} demand(s) drafted; review and edit before sending", err=True)
+
+
+def _withheld(card, rubric) -> list[str]:
+    """One line per quote the letter withholds: the criterion and the document (its file name)."""
+    from audit.demands.letter import GAP_LEVELS
+    from audit.demands.redact import is_internal
+
+    internal = {d.url for d in card.documents if is_internal(d)}
+    lines = []
+    for r in card.criteria:
+        if r.level not in GAP_LEVELS:
+            continue
+        for e in r.evidence:
+            if e.url in internal:
+                lines.append(f"{r.id}: a quote from {e.document} {e.url}")
+    return list(dict.fromkeys(lines))
 
 
 def _from_json(path: str, slug: str, rubric_id: str | None):

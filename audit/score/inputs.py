@@ -110,7 +110,7 @@ def load_document(
 
 
 def load_input(item: str, doc_type: str | None, *, allow_private: bool = False, ca_bundle: str | None = None,
-               user_agent: str | None = None, network=None) -> LoadedDocument:
+               user_agent: str | None = None, network=None, cite_as: str | None = None) -> LoadedDocument:
     """A path or an http(s) URL, as typed by the user (`user_agent` replaces ours for URLs;
     `network` is the fetch session's proxy settings, see audit.fetch.http.NetworkEnv)."""
     if is_url(item):
@@ -121,7 +121,9 @@ def load_input(item: str, doc_type: str | None, *, allow_private: bool = False, 
                              content_type=res.content_type, filename=res.final_url,
                              content_language={k.lower(): v for k, v in (res.headers or {}).items()}.get("content-language"))
     data = read_file(item)
-    return load_document(data, url=item, fetched_at=local_file_time(item), doc_type=doc_type, filename=item, public=False)
+    # a local file is cited by its name (never a path of this machine), or by the public URL given for it
+    return load_document(data, url=cite_as or Path(item).name, fetched_at=local_file_time(item), doc_type=doc_type,
+                         filename=item, public=cite_as is not None)
 
 
 def findings_for(rubric: Rubric, doc: LoadedDocument) -> DocumentFindings:

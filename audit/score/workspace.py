@@ -222,22 +222,23 @@ def _language_checked(rubric: Rubric, ref: DocumentRef, reading, warnings):
 
 def _local(ws, rubric, decl: Declaration, doc: DeclaredDocument, out, archive: Archive | None = None):
     path = decl.local_path(doc)
-    shown = _shown_path(ws, path)
+    shown = doc.url or _shown_path(ws, path)
+    public = doc.url is not None  # a saved copy of a public page, cited by the URL the user gave
     try:
         if path.stat().st_size > MAX_BYTES:
             raise InputError(f"file too large (the limit is {MAX_BYTES:,} bytes)")
         data = path.read_bytes()
     except OSError as e:
-        return DocumentRef(doc.type, shown, None, None, "failed", f"cannot read: {e.strerror or e}", None, False), None, ()
+        return DocumentRef(doc.type, shown, None, None, "failed", f"cannot read: {e.strerror or e}", None, public), None, ()
     except InputError as e:
-        return DocumentRef(doc.type, shown, None, None, "failed", str(e), None, False), None, ()
+        return DocumentRef(doc.type, shown, None, None, "failed", str(e), None, public), None, ()
     sha = hashlib.sha256(data).hexdigest()
     when = _local_time(archive, decl, doc, shown, sha, len(data), path)
     try:
         findings, silence, title, warnings, language = _findings(ws, rubric, data, sha, None, path.name, doc, out)
     except InputError as e:
-        return DocumentRef(doc.type, shown, sha, when, "failed", str(e), None, False), None, ()
-    ref = DocumentRef(doc.type, shown, sha, when, "ok", None, title or None, False, language=language)
+        return DocumentRef(doc.type, shown, sha, when, "failed", str(e), None, public), None, ()
+    ref = DocumentRef(doc.type, shown, sha, when, "ok", None, title or None, public, language=language)
     return _language_checked(rubric, ref, (findings, silence), warnings)
 
 
@@ -249,11 +250,9 @@ def _local_time(archive: Archive | None, decl: Declaration, doc: DeclaredDocumen
 
 
 def _shown_path(ws, path: Path) -> str:
-    """A local document's path as shown in scorecards: relative to the workspace, never absolute."""
-    try:
-        return path.resolve().relative_to(ws.root.resolve()).as_posix()
-    except ValueError:
-        return path.name
+    """A local document as cited in scorecards: its file name, never a path of this machine
+    (folder names can say more than the worker means to; give `url =` to cite a public copy)."""
+    return path.name
 
 
 def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredDocument, out: WorkspaceScores,
