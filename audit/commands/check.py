@@ -63,7 +63,9 @@ def check(inputs, doc_type, name, source_urls, fmt, rubric_id, allow_private_net
                                    ca_bundle=ca_bundle_from_env(ca_bundle), user_agent=user_agent,
                                    network=network, cite_as=cited.get(item)))
         except InputError as e:
-            if not is_url(item) or _POLICY_REFUSAL in str(e):
+            from audit.offline import OfflineError
+
+            if not is_url(item) or _POLICY_REFUSAL in str(e) or isinstance(e, OfflineError):
                 raise  # an unreadable file or a refused address: invalid input (2)
             click.echo(f"audit: warning: {e}", err=True)
             failed.append(DocumentRef(doc_type or "other", item, None, None, "failed", _error(item, e)))

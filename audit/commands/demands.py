@@ -80,11 +80,10 @@ def _from_json(path: str, slug: str, rubric_id: str | None):
 
 def _from_workspace(workspace, slug: str, rubric_id: str | None):
     from audit.score.workspace import score_workspace_detailed
-    from audit.workspace import Workspace, open_rubric, print_problems
+    from audit.workspace import Workspace, open_rubric, print_problems, require_slugs
 
     ws = Workspace.open(workspace)
-    if not ws.declaration_path(slug).is_file():
-        raise InputError(f"no declaration for {slug!r} ({ws.declaration_path(slug)} does not exist)")
+    require_slugs(ws, [slug])
     rubric = open_rubric(ws, rubric_id)
     result = score_workspace_detailed(ws, rubric, [slug])
     print_problems(result.problems, lambda m: click.echo(m, err=True))

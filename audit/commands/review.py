@@ -12,7 +12,7 @@ from audit.declarations.load import load_declaration
 from audit.declarations.reviews import REVIEW_LEVELS, load_reviews, write_review
 from audit.errors import InputError
 from audit.models import Level, Review
-from audit.workspace import Workspace, open_rubric
+from audit.workspace import Workspace, open_rubric, require_slugs
 
 
 ANONYMOUS = "anonymous"
@@ -41,6 +41,7 @@ def review(args, level, rationale, reviewer, when, evidence_url, pending, fmt, r
         raise InputError("give SLUG CRITERION (or --pending [SLUG...])")
     slug, criterion = args
     ws = Workspace.open(workspace)
+    require_slugs(ws, [slug])
     rubric = open_rubric(ws, rubric_id)
     known = {c.id for c in rubric.criteria}
     load_declaration(ws.declaration_path(slug), known)
@@ -82,6 +83,7 @@ def _pending(slugs: list[str], fmt: str, rubric_id, workspace) -> None:
     from audit.workspace import print_problems
 
     ws = Workspace.open(workspace)
+    require_slugs(ws, slugs)
     rubric = open_rubric(ws, rubric_id)
     result = score_workspace_detailed(ws, rubric, slugs or None)
     print_problems(result.problems, lambda m: click.echo(m, err=True))

@@ -161,11 +161,11 @@ def fetch_args(delay: float | None, ignore_robots: bool, user_agent: str | None)
 def _select(ws, slugs: list[str], part) -> list[str]:
     from audit.declarations.load import declaration_files
 
+    from audit.workspace import require_slugs
+
     known = [p.stem for p in declaration_files(ws)]
     if slugs:
-        missing = [s for s in slugs if s not in known]
-        if missing:
-            raise InputError(f"no declaration for {', '.join(repr(s) for s in missing)} in {ws.companies_dir}")
+        require_slugs(ws, slugs)
         chosen = sorted(set(slugs))
     else:
         chosen = known

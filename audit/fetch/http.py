@@ -276,6 +276,11 @@ def fetch_url(
     when not given). When a proxy that resolves names carries a request, the host name is not
     looked up locally (see `check_public`).
     """
+    from audit.offline import is_offline, refuse
+
+    if is_offline():  # --offline wins over every other check (private address, robots, ...)
+        parts = urlsplit(url)
+        refuse(f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}")
     env = network or NetworkEnv.from_env()
     sess = session or new_session()
     hdrs = {"User-Agent": user_agent or USER_AGENT, "Accept": "text/html,application/xhtml+xml,application/pdf,text/plain;q=0.9,*/*;q=0.1", "Accept-Encoding": "gzip, deflate"}
