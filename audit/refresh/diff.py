@@ -273,8 +273,8 @@ def _criterion(cid, o, n, old_docs, new_docs, ctx: _Context,
     same_ev = sorted(map(_ev_key, o_ev)) == sorted(map(_ev_key, n_ev))
     same_review = o.get("reviewed") == n.get("reviewed") and o.get("review") == n.get("review")
     same_def = all(o.get(k) == n.get(k) for k in ("weight", "demand", "method"))
-    if o.get("level") == n.get("level") and o.get("points") == n.get("points") and same_ev and same_review and same_def:
-        return None
+    if o.get("level") == n.get("level") and o.get("points") == n.get("points") and same_def:
+        return None  # only real level changes are listed (new quotes at the same level are not one)
     causes: list[Cause] = []
     if not same_review:
         who = (n.get("review") or {}).get("reviewer")
@@ -311,11 +311,11 @@ def _document_causes(doc_changes, why: str):
         if d.kind == STALE:
             if d.new_status == "stale" and d.old_sha256 == d.new_sha256:
                 continue  # still scored from the same snapshot: it moved no evidence
-            yield Cause(STALE, d.url, f"fetch failed: {d.error or d.new_status}; {why}")
+            yield Cause(STALE, d.url, f"fetch failed: {d.error or d.new_status or '–'}; {why}")
         elif d.kind == LANGUAGE:
             yield Cause(LANGUAGE, d.url, f"language {d.old_language} -> {d.new_language}; {why}")
         elif d.kind == TEXT:
-            yield Cause(TEXT, d.url, f"sha256 {str(d.old_sha256)[:12]} -> {str(d.new_sha256)[:12]}; {why}")
+            yield Cause(TEXT, d.url, f"sha256 {(d.old_sha256 or '–')[:12]} -> {(d.new_sha256 or '–')[:12]}; {why}")
         elif d.kind in ("added", "removed", "recovered"):
             what = {"added": "document added", "removed": "document no longer listed",
                     "recovered": "document readable again"}[d.kind]
@@ -367,7 +367,7 @@ def _evidence_causes(o, n, o_ev, n_ev, old_docs, new_docs, ctx: _Context, doc_ch
         else:
             what = ("document added" if not od else "document no longer listed" if not nd
                     else "document readable again (same snapshot)" if od.get("sha256") == nd.get("sha256")
-                    else f"sha256 {str(od.get('sha256'))[:12]} -> {str(nd.get('sha256'))[:12]}")
+                    else f"sha256 {(od.get('sha256') or '–')[:12]} -> {(nd.get('sha256') or '–')[:12]}")
             own.append(Cause(TEXT, url, what, _quote_diff(oe, ne)))
     yield from own
     if not moved:

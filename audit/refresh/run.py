@@ -135,7 +135,8 @@ def _commit_title(doc: dict, diff: Diff | None) -> str:
 def _first_run_markdown(doc: dict) -> str:
     lines = ["## Scorecards (first run)", "", "| company | score | grade |", "|---|---|---|"]
     for c in doc["companies"]:
-        lines.append(f"| {c.get('name', c['slug'])} | {c.get('score')} | {c.get('grade') or '–'} |")
+        score = c.get("score")
+        lines.append(f"| {c.get('name', c['slug'])} | {'–' if score is None else f'{score:g}'} | {c.get('grade') or '–'} |")
     return "\n".join(lines) + "\n"
 
 
