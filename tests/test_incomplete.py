@@ -115,3 +115,13 @@ def test_missing_transparency_report_leaves_only_its_criteria():
     assert "transparency-report" in criteria_spoken_to(rubric, "transparency-report")
     assert "warrant-for-content" not in criteria_spoken_to(rubric, "transparency-report")
     assert "warrant-for-content" in criteria_spoken_to(rubric, "law-enforcement-guidelines")
+
+
+def test_csv_and_flags_say_incomplete(run_cli, ws, tmp_path):
+    import csv
+    import io
+
+    out = tmp_path / "site"
+    assert run_cli("report", "--workspace", ws, "--out", out).code == 0
+    rows = list(csv.DictReader(io.StringIO((out / "scorecards.csv").read_text())))
+    assert rows and all(r["evaluation"].startswith("evaluated, incomplete: law-enforcement-guidelines") for r in rows)

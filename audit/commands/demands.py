@@ -66,8 +66,12 @@ def _from_json(path: str, slug: str, rubric_id: str | None):
     doc = load_scorecards(path)
     found = [c for c in doc["companies"] if c["slug"] == slug]
     if not found:
-        known = ", ".join(sorted(c["slug"] for c in doc["companies"])) or "none"
-        raise InputError(f"{path}: no scorecard for {slug!r} (companies: {known})")
+        import difflib
+
+        slugs = sorted(c["slug"] for c in doc["companies"])
+        close = difflib.get_close_matches(slug, slugs, n=3, cutoff=0.6)
+        hint = ("did you mean " + " or ".join(close) + "?") if close else ("companies: " + (", ".join(slugs) or "none"))
+        raise InputError(f"{path}: no scorecard for {slug!r} ({hint})")
     rubric = load_rubric(rubric_id)
     made_with = doc.get("rubric") or {}
     if made_with.get("id") and made_with.get("id") != rubric.id:

@@ -132,7 +132,8 @@ class TextFormat(OutputFormat):
                 for r in card.criteria:
                     if r.demand != dscore.id:
                         continue
-                    flags = "".join([" reviewed" if r.reviewed else "", " conflicting" if r.conflicting else ""])
+                    flags = "".join([" reviewed" if r.reviewed else "", " conflicting" if r.conflicting else "",
+                                     " needs-review" if r.needs_review and not r.reviewed else ""])
                     out.append(f"  {MARK[r.level]:<14} {r.id}{flags}")
                     if r.evidence:
                         e = r.evidence[0]
@@ -196,7 +197,8 @@ class MarkdownFormat(OutputFormat):
                 for r in card.criteria:
                     if r.demand != d.id:
                         continue
-                    flags = "".join([" (reviewed)" if r.reviewed else "", " (conflicting)" if r.conflicting else ""])
+                    flags = "".join([" (reviewed)" if r.reviewed else "", " (conflicting)" if r.conflicting else "",
+                                     " (needs review)" if r.needs_review and not r.reviewed else ""])
                     out.append(f"- **{rubric.criterion(r.id).title}** (`{r.id}`): {MARK[r.level]}{flags}")
                     for e in r.evidence[:2]:
                         out.append(f"  - > {_md_escape(e.quote)}")
