@@ -83,3 +83,16 @@ def test_diff_names_language_changed(run_cli, tmp_path):
     assert "text-changed" not in company["causes"]
     wfc = next(c for c in company["criteria"] if c["id"] == "warrant-for-content")
     assert [c["kind"] for c in wfc["causes"]] == ["language-changed"]
+
+
+def test_bilingual_document_is_mul_and_read():
+    from audit.extract.language import readable
+
+    irish = ("Is é an beartas seo a mhíníonn conas a láimhseálaimid iarratais ó fhorfheidhmiú an dlí "
+             "agus cathain a thugaimid fógra d'úsáideoirí faoi iarratais den sórt sin.")
+    english = ("This policy explains how we handle requests from law enforcement and when we notify users "
+               "about such requests before any disclosure is made.")
+    text = "\n\n".join([irish, english] * 4)
+    x = extract(text.encode(), filename="bilingual.txt")
+    assert x.language == "mul"
+    assert readable("mul", ("en",)) and readable(None, ("en",)) and not readable("hi", ("en",))

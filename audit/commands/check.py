@@ -76,7 +76,9 @@ def check(inputs, doc_type, name, source_urls, fmt, rubric_id, allow_private_net
             click.echo(f"audit: warning: {d.ref.url}: {w}", err=True)
     from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents, unsupported_language
 
-    foreign = [d for d in docs if d.ref.language and d.ref.language not in rubric.languages]
+    from audit.extract.language import readable
+
+    foreign = [d for d in docs if not readable(d.ref.language, rubric.languages)]
     for d in foreign:
         click.echo(f"audit: warning: {d.ref.url}: {unsupported_language(d.ref.language)} by rubric {rubric.id} "
                    f"(it reads {', '.join(rubric.languages)}); the criteria this document answers are not evaluated",

@@ -121,7 +121,7 @@ def extract(
     from audit.extract.language import declared_in_html, document_language
 
     declared = content_language or (declared_in_html(data) if fmt == "html" else None)
-    language, warning = document_language(result.text, declared)
+    language, warning = document_language(result.text, declared, [(b.start, b.end) for b in result.blocks])
     return replace(result, language=language, warnings=result.warnings + ((warning,) if warning else ()))
 
 

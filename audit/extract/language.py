@@ -32,26 +32,65 @@ def declared_in_html(data: bytes) -> str | None:
     return m.group(1).decode("ascii").lower() if m else None
 
 
-def detect(text: str) -> str | None:
-    """The language the text reads as, or None when there are too few letters to tell."""
+#: a document whose main language has less than this share of its text, and whose second has at
+#: least SECOND_SHARE, is written in several languages ("mul", ISO 639-2): it is read
+MIXED_SHARE = 0.75
+SECOND_SHARE = 0.2
+MIN_BLOCK_LETTERS = 40
+NOT_LANGUAGE = {"zxx"}  # "no linguistic content" (tables of data)
+
+
+def _classify(text: str) -> str | None:
+    import py3langid
+
+    lang, _ = py3langid.classify(text)
+    return None if not lang or lang in NOT_LANGUAGE else lang
+
+
+def detect(text: str, spans=()) -> str | None:
+    """The language the text reads as (`mul` for a document in several), or None when there are too
+    few letters to tell. SPANS, (start, end) of the text's blocks, are classified one by one and
+    weighed by length, so a bilingual page is seen as such."""
+    shares: dict[str, int] = {}
+    seen = 0
+    for start, end in spans:
+        if seen >= SAMPLE_CHARS * 5:
+            break
+        chunk = text[start:end]
+        if sum(ch.isalpha() for ch in chunk) < MIN_BLOCK_LETTERS:
+            continue
+        lang = _classify(chunk)
+        if lang:
+            shares[lang] = shares.get(lang, 0) + len(chunk)
+        seen += len(chunk)
+    if shares:
+        total = sum(shares.values())
+        ranked = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))
+        if len(ranked) > 1 and ranked[0][1] / total < MIXED_SHARE and ranked[1][1] / total >= SECOND_SHARE:
+            return "mul"
+        return ranked[0][0]
     sample = text[:SAMPLE_CHARS]
     if sum(ch.isalpha() for ch in sample) < 20:
         return None
-    import py3langid
-
-    lang, _ = py3langid.classify(sample)
-    return lang or None
+    return _classify(sample)
 
 
-def document_language(text: str, declared: str | None) -> tuple[str | None, str | None]:
+def document_language(text: str, declared: str | None, spans=()) -> tuple[str | None, str | None]:
     """(language, warning or None): the declared language checked against the text."""
     declared = primary_tag(declared)
     letters = sum(ch.isalpha() for ch in text[:SAMPLE_CHARS])
-    detected = detect(text)
+    detected = detect(text, spans)
     if detected is None:
         return declared, None
     if declared is None or declared == detected:
         return detected, None
     if letters < MIN_CHARS:
         return declared, None
+    if detected == "mul":
+        return detected, f"the page declares language {declared!r} but its text is in several languages"
     return detected, f"the page declares language {declared!r} but its text reads as {detected!r}; using {detected!r}"
+
+
+def readable(language: str | None, languages) -> bool:
+    """Whether a rubric reading LANGUAGES can read a document in LANGUAGE (unknown and mixed: yes)."""
+    return language is None or language == "mul" or language in languages

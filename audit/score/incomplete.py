@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from audit.extract.language import readable
 from audit.models import Level, Scorecard
 from audit.rubric.model import Rubric
 
@@ -59,7 +60,7 @@ def unread_documents(failed, rubric: Rubric | None = None) -> list[tuple[str, st
     for d in failed:
         if d.status == "failed":
             out.append((d.type, d.error or "could not be read"))
-        elif rubric is not None and d.language and d.language not in rubric.languages:
+        elif rubric is not None and not readable(d.language, rubric.languages):
             out.append((d.type, unsupported_language(d.language)))
     return out
 

@@ -40,6 +40,7 @@ from audit.declarations.model import (
 from audit.declarations.reviews import load_reviews
 from audit.errors import InputError
 from audit.extract import EXTRACTOR_VERSION, MAX_BYTES, extract
+from audit.extract.language import readable
 from audit.models import DocumentRef, Level, Scorecard
 from audit.probe.store import load_outcomes
 from audit.rubric.model import Rubric
@@ -213,7 +214,7 @@ def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: Decl
 
 def _language_checked(rubric: Rubric, ref: DocumentRef, reading, warnings):
     """A document in a language the rubric does not read is not read (its criteria: not-evaluated)."""
-    if ref.language is None or ref.language in rubric.languages:
+    if readable(ref.language, rubric.languages):
         return ref, reading, warnings
     return ref, None, warnings + (
         f"{unsupported_language(ref.language)} by rubric {rubric.id} (it reads {', '.join(rubric.languages)}); "
