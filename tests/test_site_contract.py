@@ -85,3 +85,15 @@ def test_first_quote_is_the_deciding_one(site):
             figures = page.select(f"article#{r.id} figure.evidence")
             assert figures[0].blockquote.get_text() == r.evidence[0].quote
             assert "deciding" in figures[0]["class"] and "Decided the level" in figures[0].get_text()
+
+
+def test_scorecards_json_round_trip_keeps_review_marks_and_incomplete():
+    """Merged shards and `demands --from-json` read scorecards back: nothing of this contract is lost."""
+    from audit.refresh.shard import scorecard_from_json
+
+    rb = rubric()
+    good = next(c for c in make_cards(rb) if c.slug == "good")
+    crits = tuple(replace(r, needs_review=True, confidence=0.41) if r.id == "notice" else r for r in good.criteria)
+    card = replace(good, criteria=crits, incomplete=(("transparency-report", "HTTP 404"),))
+    back = scorecard_from_json(card.to_json())
+    assert back.to_json() == card.to_json()

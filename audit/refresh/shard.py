@@ -92,7 +92,8 @@ def scorecard_from_json(c: dict) -> Scorecard:
             auto = _level(r["automatic_level"]) if r and r.get("automatic_level") else None
             crits.append(CriterionResult(x["id"], x["demand"], x["method"], level, x["points"], x["weight"],
                                          x.get("reviewed", False), x.get("conflicting", False), ev, auto,
-                                         review, x.get("note")))
+                                         review, x.get("note"), confidence=x.get("confidence"),
+                                         needs_review=bool(x.get("needs_review", False))))
         cov = c["coverage"]
         coverage = Coverage(cov["criteria"], cov["evidenced"], cov["no_disclosure"], cov["not_applicable"],
                             cov["not_evaluated"], cov["reviewed"], cov.get("unreviewed", 0))
