@@ -60,11 +60,66 @@ for _module, _names in COMMANDS.items():
         cli.add_command(getattr(_mod, _name))
 
 
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Global options may come before or after the command: `audit fetch --offline` is
+    `audit --offline fetch`, and `--workspace DIR` after a command that has no such option of its
+    own is the group's. Only the words before a `--` are looked at."""
+    front: list[str] = []
+    rest: list[str] = []
+    leaf = _leaf_command(argv)
+    has_workspace = leaf is not None and any(p.name == "workspace" for p in leaf.params)
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            rest.extend(argv[i:])
+            break
+        if a == "--offline":
+            front.append(a)
+        elif not has_workspace and leaf is not None and a == "--workspace" and i + 1 < len(argv) and rest:
+            front.extend(argv[i:i + 2])
+            i += 1
+        elif not has_workspace and leaf is not None and a.startswith("--workspace=") and rest:
+            front.append(a)
+        else:
+            rest.append(a)
+        i += 1
+    return front + rest
+
+
+def _leaf_command(argv: list[str]):
+    """The (sub)command ARGV names, skipping the group's own options; None when there is none."""
+    group: click.Group = cli
+    found = None
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a == "--":
+            break
+        if a == "--workspace":
+            skip = True
+            continue
+        if a.startswith("-"):
+            continue
+        cmd = group.commands.get(a) if isinstance(group, click.Group) else None
+        if cmd is None:
+            break
+        found = cmd
+        if not isinstance(cmd, click.Group):
+            break
+        group = cmd
+    return found
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = hoist_global_options(argv)
     try:
         rv = cli.main(args=argv, prog_name="audit", standalone_mode=False)
     except AuditError as e:
-        click.echo(f"audit: error: {e}", err=True)
+        click.echo(f"audit: {getattr(e, 'label', 'error')}: {e}", err=True)
         sys.exit(e.exit_code)
     except click.exceptions.Abort:
         click.echo("audit: aborted", err=True)

@@ -38,3 +38,9 @@ class GateFailed(AuditError):
     """A CI gate was crossed (exit 1)."""
 
     exit_code = EXIT_GATE
+
+
+class NothingArchived(NoEvidenceError):
+    """Nothing archived yet (a fresh checkout): exit 3 with a hint, not an error (`audit: hint: ...`)."""
+
+    label = "hint"

@@ -60,6 +60,8 @@ class DocumentRef:
     title: str | None = None
     public: bool = True
     type_guessed: bool = False  # `type` was guessed from the content (`audit check` without --type)
+    #: the language the text is in (BCP 47 primary tag, e.g. "en"); None when nothing was read
+    language: str | None = None
 
     def to_json(self) -> dict:
         out = {
@@ -69,6 +71,7 @@ class DocumentRef:
             "fetched_at": self.fetched_at or None,
             "status": self.status,
             "error": self.error,
+            "language": self.language,
         }
         if self.type_guessed:
             out["type_guessed"] = True
@@ -215,6 +218,13 @@ class Scorecard:
     #: Why the company could not be evaluated (no usable document); score and grade are then None.
     #: Generic on purpose (no file names): the failed documents carry the details.
     not_evaluated_reason: str | None = None
+    #: declared documents that could not be read: (document type, reason); see audit/score/incomplete.py
+    incomplete: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def complete(self) -> bool:
+        """Every declared document was read (failed ones with an earlier good snapshot count as read)."""
+        return not self.incomplete
 
     def criterion(self, cid: str) -> CriterionResult:
         for c in self.criteria:
@@ -228,6 +238,8 @@ class Scorecard:
             "name": self.name,
             "score": self.score,
             "grade": self.grade,
+            "complete": self.complete,
+            "incomplete": [{"document": d, "reason": r} for d, r in self.incomplete],
             "coverage": self.coverage.to_json(),
             "demands": [d.to_json() for d in self.demands],
             "criteria": [c.to_json() for c in self.criteria],

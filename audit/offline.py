@@ -31,6 +31,11 @@ def _refuse(what: str):
     raise OfflineError(f"--offline: refused network access to {what} (nothing was sent)")
 
 
+def refuse(what: str):
+    """Raise the one --offline error (exit 2) for an attempt to reach WHAT."""
+    _refuse(what)
+
+
 def _where(address) -> str:
     if isinstance(address, tuple) and address:
         return f"{address[0]}:{address[1]}" if len(address) > 1 else str(address[0])

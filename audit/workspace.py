@@ -133,3 +133,26 @@ def open_rubric(ws: Workspace, rubric_id: str | None):
 def print_problems(problems, echo) -> None:
     for p in problems:
         echo(f"audit: {p}")
+
+
+def require_slugs(ws: Workspace, slugs) -> None:
+    """InputError (exit 2, one line) for the first slug with no declaration, naming the closest
+    known slugs: `unknown company 'signl' (did you mean signal?)`."""
+    import difflib
+
+    if not slugs:
+        return
+    known = sorted(p.stem for p in ws.companies_dir.glob("*.toml")) if ws.companies_dir.is_dir() else []
+    missing = [s for s in dict.fromkeys(slugs) if s not in known]
+    if not missing:
+        return
+    slug = missing[0]
+    close = difflib.get_close_matches(slug, known, n=3, cutoff=0.6)
+    if close:
+        hint = "did you mean " + " or ".join(close) + "?"
+    elif known:
+        hint = "known: " + ", ".join(known[:8]) + (", …" if len(known) > 8 else "")
+    else:
+        hint = f"no declarations in {ws.companies_dir}"
+    more = f"; {len(missing) - 1} more unknown" if len(missing) > 1 else ""
+    raise InputError(f"unknown company {slug!r} ({hint}{more})")

@@ -56,3 +56,13 @@ def run_cli(capsys, monkeypatch):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _fresh_resolver():
+    """Each test starts with no remembered name-resolution failures (audit.resolver is per process)."""
+    from audit import resolver
+
+    resolver.reset()
+    yield
+    resolver.reset()

@@ -167,7 +167,7 @@ def test_check_url_http_error_is_exit_3(run_cli, server):
     (company,) = json.loads(r.out)["companies"]
     (doc,) = company["documents"]
     assert doc == {"type": "other", "url": f"{server}/missing", "sha256": None, "fetched_at": None,
-                   "status": "failed", "error": "HTTP 404"}
+                   "status": "failed", "error": "HTTP 404", "language": None}
     assert company["score"] is None and company["grade"] is None
     assert {c["level"] for c in company["criteria"] if c["method"] == "text"} == {"not-evaluated"}
 
@@ -215,7 +215,7 @@ def test_file_plus_failing_url_lists_the_failure(run_cli, server, policy):
     assert failed["status"] == "failed" and failed["error"] == "HTTP 404"
     assert failed["sha256"] is None and failed["fetched_at"] is None
     assert failed["type"] == "law-enforcement-guidelines"
-    assert docs[str(policy)]["status"] == "ok"
+    assert docs[policy.name]["status"] == "ok"
     alone = json.loads(run_cli("check", policy, "--rubric", MINI, "--format", "json",
                                "--type", "law-enforcement-guidelines").out)["companies"][0]
     assert company["score"] == alone["score"] and company["criteria"] == alone["criteria"]  # from the rest
@@ -242,7 +242,7 @@ def test_guessed_type_is_in_json_and_markdown(run_cli, policy):
     given = run_cli("check", policy, "--rubric", MINI, "--format", "json", "--type", "law-enforcement-guidelines")
     assert "type_guessed" not in json.loads(given.out)["companies"][0]["documents"][0]
     md = run_cli("check", policy, "--rubric", MINI, "--format", "markdown")
-    assert f"- law-enforcement-guidelines (type guessed): {policy}".replace("_", "\\_") in md.out
+    assert f"- law-enforcement-guidelines (type guessed): {policy.name}".replace("_", "\\_") in md.out
     md_given = run_cli("check", policy, "--rubric", MINI, "--format", "markdown", "--type", "law-enforcement-guidelines")
     assert "(type guessed)" not in md_given.out
 

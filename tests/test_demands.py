@@ -311,7 +311,7 @@ def test_demands_command_bad_input(run_cli, tmp_path):
     rubric_path = write_rubric(tmp_path)
     ws = _workspace(tmp_path, rubric_path)
     r = run_cli("demands", "nobody", "--workspace", ws, "--rubric", rubric_path)
-    assert r.code == 2 and "no declaration" in r.err and "Traceback" not in r.err
+    assert r.code == 2 and "unknown company 'nobody'" in r.err and "Traceback" not in r.err
     r = run_cli("demands", "acme", "--workspace", tmp_path / "missing")
     assert r.code == 2
 

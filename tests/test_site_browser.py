@@ -216,3 +216,40 @@ def test_company_page(browser, served_site, tmp_path):
     browser.load(base + "index.html")
     assert browser.eval("document.documentElement.scrollWidth <= window.innerWidth + 1")
     browser.screenshot(tmp_path / "index-phone.png")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_demand_bars_and_history_legible(browser, served_site, tmp_path, width):
+    """Demand bars and their labels keep a readable size on a desktop and a phone; screenshots of both."""
+    out, base = served_site
+    browser.send("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1,
+                 mobile=width < 500)
+    measure = """Array.from(document.querySelectorAll('ul.bars li')).map(li => {
+        const box = e => e.getBoundingClientRect();
+        const size = e => parseFloat(getComputedStyle(e).fontSize);
+        const l = li.querySelector('.bar-label'), v = li.querySelector('.bar-value'), b = li.querySelector('svg.bar');
+        return {label: l.textContent, lw: box(l).width, lh: box(l).height, fs: size(l), vw: box(v).width, fv: size(v),
+                bw: box(b).width, bh: box(b).height, cut: l.scrollWidth > l.clientWidth + 1};
+    })"""
+    for page in ("index.html", "companies/good.html"):
+        assert browser.load(base + page) == [], page
+        bars = browser.eval(measure)
+        assert bars, page
+        for b in bars:
+            assert b["fs"] >= 12 and b["fv"] >= 12, (width, page, b)  # CSS pixels, never scaled down
+            assert b["lh"] >= 12 and b["lw"] >= 40 and b["vw"] >= 20, (width, page, b)
+            assert b["bw"] >= 48 and b["bh"] >= 8, (width, page, b)
+            assert not b["cut"], (width, page, b)
+        assert browser.eval("document.documentElement.scrollWidth <= window.innerWidth + 1"), (width, page)
+        browser.screenshot(tmp_path / f"{page.replace('/', '-')}-{width}.png")
+        assert (tmp_path / f"{page.replace('/', '-')}-{width}.png").stat().st_size > 1000
+    # the history chart has axes, tick labels and the values at its points, at a legible size
+    browser.load(base + "companies/good.html")
+    assert browser.eval("document.querySelectorAll('svg.history .x-axis, svg.history .y-axis').length") == 2
+    ticks = browser.eval("Array.from(document.querySelectorAll('svg.history .tick')).map(t => t.textContent)")
+    assert {"0", "50", "100", "2026-10-01", "2026-11-01"} <= set(ticks)
+    values = browser.eval("Array.from(document.querySelectorAll('svg.history .point-value')).map(t => t.textContent)")
+    assert values == ["10.0", "25.0"]
+    heights = browser.eval("Array.from(document.querySelectorAll('svg.history .tick, svg.history .point-value'))"
+                           ".map(t => t.getBoundingClientRect().height)")
+    assert min(heights) >= 10, heights

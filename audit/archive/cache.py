@@ -47,8 +47,8 @@ MAX_CACHE_BYTES = 16 * 1024 * 1024
 
 
 def load_cached(archive_dir: Path, key: str, text: str | None = None,
-                ) -> tuple[dict[str, list[Finding]], dict[str, float], str, tuple[str, ...]] | None:
-    """(findings, silence, title, warnings) or None when absent, unreadable or not verified.
+                ) -> tuple[dict[str, list[Finding]], dict[str, float], str, tuple[str, ...], str | None] | None:
+    """(findings, silence, title, warnings, language) or None when absent, unreadable or not verified.
 
     `text`: the snapshot's extracted text; when given, every finding must quote it exactly at
     its offsets (see the module doc), else the entry is discarded.
@@ -69,7 +69,7 @@ def load_cached(archive_dir: Path, key: str, text: str | None = None,
         silence = {str(k): float(v) for k, v in (raw.get("silence") or {}).items()}
         if text is not None and not _verified(findings, silence, text):
             return None
-        return findings, silence, raw.get("title", ""), tuple(raw.get("warnings", ()))
+        return findings, silence, raw.get("title", ""), tuple(raw.get("warnings", ())), raw.get("language")
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -88,9 +88,10 @@ def _verified(findings: dict[str, list[Finding]], silence: dict[str, float], tex
 
 
 def store_cached(archive_dir: Path, key: str, findings: dict[str, list[Finding]], title: str, warnings,
-                 silence: dict[str, float] | None = None) -> None:
+                 silence: dict[str, float] | None = None, language: str | None = None) -> None:
     doc = {
         "key": key,
+        "language": language,
         "title": title,
         "warnings": list(warnings),
         "silence": dict(sorted((silence or {}).items())),

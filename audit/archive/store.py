@@ -17,7 +17,7 @@ from pathlib import Path
 from audit.archive.files import append_line, atomic_write
 from audit.untrusted import loads_json
 
-KEPT_HEADERS = ("etag", "last-modified", "content-type")
+KEPT_HEADERS = ("etag", "last-modified", "content-type", "content-language")
 
 
 @dataclass(frozen=True)

@@ -39,13 +39,17 @@ EVERY_DOCUMENT_FAILED = "every document failed to fetch or parse"
 @click.option("--type", "doc_type", type=click.Choice(DOCUMENT_TYPES), default=None,
               help="Document type of every input (default: guessed from the content, shown in the output).")
 @click.option("--name", default="Checked company", show_default=True, help="Company name for the scorecard.")
+@click.option("--source-url", "source_urls", multiple=True, metavar="FILE=URL",
+              help="Cite local FILE by this public URL (a saved copy of that page); repeatable. "
+                   "Without it a local file is cited by its file name only.")
 @format_option
 @rubric_option
 @network_options
 @user_agent_option
-def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bundle, user_agent):
+def check(inputs, doc_type, name, source_urls, fmt, rubric_id, allow_private_network, ca_bundle, user_agent):
     """Score policy documents (files or URLs) as one company, with a quote for every level."""
     user_agent = checked_user_agent(user_agent)
+    cited = _source_urls(source_urls, inputs)
     rubric = load_rubric(rubric_id)
     docs, failed = [], []
     network = None
@@ -57,9 +61,11 @@ def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bund
         try:
             docs.append(load_input(item, doc_type, allow_private=allow_private_network,
                                    ca_bundle=ca_bundle_from_env(ca_bundle), user_agent=user_agent,
-                                   network=network))
+                                   network=network, cite_as=cited.get(item)))
         except InputError as e:
-            if not is_url(item) or _POLICY_REFUSAL in str(e):
+            from audit.offline import OfflineError
+
+            if not is_url(item) or _POLICY_REFUSAL in str(e) or isinstance(e, OfflineError):
                 raise  # an unreadable file or a refused address: invalid input (2)
             click.echo(f"audit: warning: {e}", err=True)
             failed.append(DocumentRef(doc_type or "other", item, None, None, "failed", _error(item, e)))
@@ -68,9 +74,24 @@ def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bund
             click.echo(f"audit: {d.ref.url}: type guessed as {d.ref.type} (use --type to set it)", err=True)
         for w in d.extracted.warnings:
             click.echo(f"audit: warning: {d.ref.url}: {w}", err=True)
+    from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents, unsupported_language
+
+    from audit.extract.language import readable
+
+    foreign = [d for d in docs if not readable(d.ref.language, rubric.languages)]
+    for d in foreign:
+        click.echo(f"audit: warning: {d.ref.url}: {unsupported_language(d.ref.language)} by rubric {rubric.id} "
+                   f"(it reads {', '.join(rubric.languages)}); the criteria this document answers are not evaluated",
+                   err=True)
+    docs = [d for d in docs if not any(d is f for f in foreign)]
+    failed = failed + [d.ref for d in foreign]
     card = score_company(rubric, _slug(name), name, [findings_for(rubric, d) for d in docs], failed)
+
     if not docs:
         card = unevaluated_card(card, rubric, EVERY_DOCUMENT_FAILED)
+    card = mark_incomplete(card, rubric, unread_documents(failed, rubric))
+    if docs and not card.complete:
+        click.echo(f"audit: warning: {incomplete_warning(card)}", err=True)
     guessed = tuple((d.ref.url, d.ref.type) for d in docs if d.guessed)
     if guessed:
         from dataclasses import replace
@@ -79,6 +100,19 @@ def check(inputs, doc_type, name, fmt, rubric_id, allow_private_network, ca_bund
     click.echo(render(fmt, [card], rubric), nl=False)
     if not docs:
         raise NoEvidenceError(f"could not evaluate: {EVERY_DOCUMENT_FAILED}")
+
+
+def _source_urls(values, inputs) -> dict[str, str]:
+    """--source-url FILE=URL pairs, checked: FILE is one of the inputs, URL is http(s)."""
+    out: dict[str, str] = {}
+    for v in values:
+        file, sep, url = v.partition("=")
+        if not sep or not file or not url.startswith(("http://", "https://")):
+            raise InputError(f"--source-url {v!r}: expected FILE=URL with an http(s) URL")
+        if file not in inputs or is_url(file):
+            raise InputError(f"--source-url {v!r}: {file!r} is not one of the local files given")
+        out[file] = url
+    return out
 
 
 def _error(item: str, e: Exception) -> str:

@@ -26,10 +26,33 @@ def demands(slug, from_json, fmt, publish_internal, rubric_id, workspace):
         card, rubric = _from_json(from_json, slug, rubric_id)
     else:
         card, rubric = _from_workspace(workspace, slug, rubric_id)
+    withheld = [] if publish_internal else _withheld(card, rubric)
     card = card if publish_internal else redact_internal([card])[0]
     letter = build_letter(card, rubric)
     click.echo(render_letter(letter, fmt), nl=False)
+    if withheld:
+        click.echo(f"audit: {slug}: withheld the quotes of {len(withheld)} gap(s) from non-public documents (local files, or "
+                   "with --from-json documents that are not web pages), so the letter does not reveal internal "
+                   "text; add --publish-internal to include them:", err=True)
+        for line in withheld:
+            click.echo(f"audit:   {line}", err=True)
     click.echo(f"audit: {slug}: {letter.asks} demand(s) drafted; review and edit before sending", err=True)
+
+
+def _withheld(card, rubric) -> list[str]:
+    """One line per quote the letter withholds: the criterion and the document (its file name)."""
+    from audit.demands.letter import GAP_LEVELS
+    from audit.demands.redact import is_internal
+
+    internal = {d.url for d in card.documents if is_internal(d)}
+    lines = []
+    for r in card.criteria:
+        if r.level not in GAP_LEVELS:
+            continue
+        for e in r.evidence:
+            if e.url in internal:
+                lines.append(f"{r.id}: a quote from {e.document} {e.url}")
+    return list(dict.fromkeys(lines))
 
 
 def _from_json(path: str, slug: str, rubric_id: str | None):
@@ -43,8 +66,12 @@ def _from_json(path: str, slug: str, rubric_id: str | None):
     doc = load_scorecards(path)
     found = [c for c in doc["companies"] if c["slug"] == slug]
     if not found:
-        known = ", ".join(sorted(c["slug"] for c in doc["companies"])) or "none"
-        raise InputError(f"{path}: no scorecard for {slug!r} (companies: {known})")
+        import difflib
+
+        slugs = sorted(c["slug"] for c in doc["companies"])
+        close = difflib.get_close_matches(slug, slugs, n=3, cutoff=0.6)
+        hint = ("did you mean " + " or ".join(close) + "?") if close else ("companies: " + (", ".join(slugs) or "none"))
+        raise InputError(f"{path}: no scorecard for {slug!r} ({hint})")
     rubric = load_rubric(rubric_id)
     made_with = doc.get("rubric") or {}
     if made_with.get("id") and made_with.get("id") != rubric.id:
@@ -57,11 +84,10 @@ def _from_json(path: str, slug: str, rubric_id: str | None):
 
 def _from_workspace(workspace, slug: str, rubric_id: str | None):
     from audit.score.workspace import score_workspace_detailed
-    from audit.workspace import Workspace, open_rubric, print_problems
+    from audit.workspace import Workspace, open_rubric, print_problems, require_slugs
 
     ws = Workspace.open(workspace)
-    if not ws.declaration_path(slug).is_file():
-        raise InputError(f"no declaration for {slug!r} ({ws.declaration_path(slug)} does not exist)")
+    require_slugs(ws, [slug])
     rubric = open_rubric(ws, rubric_id)
     result = score_workspace_detailed(ws, rubric, [slug])
     print_problems(result.problems, lambda m: click.echo(m, err=True))

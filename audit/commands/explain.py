@@ -8,7 +8,7 @@ from audit.commands.options import rubric_option, workspace_option
 from audit.commands.score import score_or_fail
 from audit.errors import InputError, NoEvidenceError
 from audit.models import Level
-from audit.workspace import Workspace, open_rubric
+from audit.workspace import Workspace, open_rubric, require_slugs
 
 
 def explain_text(card, rubric, cid: str) -> str:
@@ -54,6 +54,7 @@ def explain_text(card, rubric, cid: str) -> str:
 def explain(slug, criterion, rubric_id, workspace):
     """Show the evidence and the reasoning behind one criterion's level for one company."""
     ws = Workspace.open(workspace)
+    require_slugs(ws, [slug])
     rubric = open_rubric(ws, rubric_id)
     if criterion not in {c.id for c in rubric.criteria}:
         raise InputError(f"unknown criterion {criterion!r} (see `audit rubric show`)")

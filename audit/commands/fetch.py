@@ -14,7 +14,7 @@ from audit.declarations.load import load_declarations
 from audit.errors import InputError, NoEvidenceError
 from audit.fetch.polite import FetchPolicy, PoliteFetcher
 from audit.fetch.workspace import fetch_declarations
-from audit.workspace import Workspace, print_problems
+from audit.workspace import Workspace, print_problems, require_slugs
 
 
 def policy_for(ws: Workspace, *, allow_private: bool, ca_bundle, delay, ignore_robots: bool) -> FetchPolicy:
@@ -43,6 +43,7 @@ def policy_for(ws: Workspace, *, allow_private: bool, ca_bundle, delay, ignore_r
 def fetch(slugs, workspace, allow_private_network, ca_bundle, delay, ignore_robots, user_agent):
     """Fetch the declared documents (url =) into the archive; print a summary per company."""
     ws = Workspace.open(workspace)
+    require_slugs(ws, slugs)
     decls, problems = load_declarations(ws, slugs or None)
     print_problems(problems, lambda m: click.echo(m, err=True))
     if not decls and not problems:

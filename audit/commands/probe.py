@@ -13,7 +13,7 @@ from audit.declarations.load import load_declarations
 from audit.errors import InputError, NoEvidenceError
 from audit.probe import levels
 from audit.probe.run import CompanyRun, probe_companies
-from audit.workspace import Workspace, print_problems
+from audit.workspace import Workspace, print_problems, require_slugs
 
 SCHEMA = "encryption-audit/probe/1"
 
@@ -60,6 +60,7 @@ def probe(slugs, workspace, allow_private_network, ca_bundle, timeout, http_port
     private addresses are refused unless --allow-private-network.
     """
     ws = Workspace.open(workspace)
+    require_slugs(ws, slugs)
     decls, problems = load_declarations(ws, slugs or None)
     print_problems(problems, lambda m: click.echo(m, err=True))
     if not decls and not problems:

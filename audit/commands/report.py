@@ -9,7 +9,7 @@ import click
 from audit.commands.options import rubric_option, workspace_option
 from audit.errors import InputError, NoEvidenceError
 from audit.report.site import write_report
-from audit.workspace import Workspace, open_rubric
+from audit.workspace import Workspace, open_rubric, require_slugs
 
 
 @click.command()
@@ -30,6 +30,7 @@ def report(slugs, out_dir, rubric_id, workspace, sign_key, publish_internal):
     from audit.refresh.publish import load_signer
 
     ws = Workspace.open(workspace)
+    require_slugs(ws, slugs)
     signer = load_signer(None if sign_key == "env" else sign_key) if sign_key else None
     rubric = open_rubric(ws, rubric_id)
     result = score_or_fail(ws, rubric, slugs)

@@ -12,32 +12,36 @@ from audit.declarations.load import load_declaration
 from audit.declarations.reviews import REVIEW_LEVELS, load_reviews, write_review
 from audit.errors import InputError
 from audit.models import Level, Review
-from audit.workspace import Workspace, open_rubric
+from audit.workspace import Workspace, open_rubric, require_slugs
 
 
-def _git_user() -> str | None:
-    import subprocess
-
-    try:
-        out = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=5)
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
+ANONYMOUS = "anonymous"
 
 
-@click.command()
-@click.argument("slug")
-@click.argument("criterion")
+@click.command(no_args_is_help=False)
+@click.argument("args", nargs=-1, metavar="SLUG CRITERION | --pending [SLUG...]")
 @click.option("--level", type=click.Choice(REVIEW_LEVELS), default=None, help="The level you decided.")
 @click.option("--rationale", default=None, help="Why: what you read and where.")
-@click.option("--reviewer", default=None, help="Who decided (default: git user.name).")
+@click.option("--reviewer", default=None,
+              help=f"Who decided, as it will be published (default: {ANONYMOUS!r}; never taken from git).")
 @click.option("--date", "when", default=None, help="Date of the verdict, YYYY-MM-DD (default: today).")
 @click.option("--evidence-url", default=None, help="A URL backing the verdict.")
+@click.option("--pending", is_flag=True, default=False,
+              help="List the criteria whose automatic level needs a human review (needs_review: true).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format of --pending.")
 @rubric_option
 @workspace_option
-def review(slug, criterion, level, rationale, reviewer, when, evidence_url, rubric_id, workspace):
-    """Record a human verdict that overrides the automatic level (prompts for missing flags on a terminal)."""
+def review(args, level, rationale, reviewer, when, evidence_url, pending, fmt, rubric_id, workspace):
+    """Record a human verdict that overrides the automatic level (prompts for missing flags on a terminal);
+    with --pending, list what awaits a review."""
+    if pending:
+        return _pending(list(args), fmt, rubric_id, workspace)
+    if len(args) != 2:
+        raise InputError("give SLUG CRITERION (or --pending [SLUG...])")
+    slug, criterion = args
     ws = Workspace.open(workspace)
+    require_slugs(ws, [slug])
     rubric = open_rubric(ws, rubric_id)
     known = {c.id for c in rubric.criteria}
     load_declaration(ws.declaration_path(slug), known)
@@ -52,11 +56,10 @@ def review(slug, criterion, level, rationale, reviewer, when, evidence_url, rubr
         if not interactive:
             raise InputError("--rationale is required")
         rationale = click.prompt("Rationale", err=True)
-    reviewer = reviewer or _git_user()
-    if not reviewer:
-        if not interactive:
-            raise InputError("--reviewer is required (no git user.name set)")
-        reviewer = click.prompt("Reviewer", err=True)
+    # only a name the user typed is published: never git's user.name or the login name
+    if reviewer is None and interactive:
+        reviewer = click.prompt("Reviewer", default="", show_default=False, err=True)  # blank: anonymous
+    reviewer = (reviewer or "").strip() or ANONYMOUS
     when = when or Date.today().isoformat()
     try:
         Date.fromisoformat(when)
@@ -70,3 +73,37 @@ def review(slug, criterion, level, rationale, reviewer, when, evidence_url, rubr
     path = write_review(ws, slug, Review(criterion, Level(level), rationale.strip(), reviewer.strip(), when,
                                          evidence_url))
     click.echo(f"audit: recorded {criterion} = {level} for {slug} in {path}", err=True)
+
+
+def _pending(slugs: list[str], fmt: str, rubric_id, workspace) -> None:
+    """Criteria with `needs_review: true` (low confidence or conflicting), per company."""
+    import json
+
+    from audit.score.workspace import score_workspace_detailed
+    from audit.workspace import print_problems
+
+    ws = Workspace.open(workspace)
+    require_slugs(ws, slugs)
+    rubric = open_rubric(ws, rubric_id)
+    result = score_workspace_detailed(ws, rubric, slugs or None)
+    print_problems(result.problems, lambda m: click.echo(m, err=True))
+    companies = []
+    for card in result.all_cards:
+        crits = [c for c in card.criteria if c.needs_review and not c.reviewed]
+        if crits:
+            companies.append((card, crits))
+    if fmt == "json":
+        doc = {"companies": [{"slug": card.slug, "name": card.name, "criteria": [c.to_json() for c in crits]}
+                             for card, crits in companies]}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        for card, crits in companies:
+            for c in crits:
+                conf = "-" if c.confidence is None else f"{c.confidence:.2f}"
+                why = "conflicting" if c.conflicting else "low confidence"
+                click.echo(f"{card.slug}\t{c.id}\t{c.level.value}\tconfidence {conf}\t{why}")
+    n = sum(len(c) for _, c in companies)
+    click.echo(f"audit: {n} criteria await a review"
+               + (f" (record one with `audit review SLUG CRITERION --level L --rationale R`)" if n else ""), err=True)
+    if result.problems:
+        raise InputError(f"{len(result.problems)} problem(s) in declarations or reviews")

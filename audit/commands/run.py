@@ -14,7 +14,7 @@ import click
 
 from audit.commands.options import (checked_user_agent, delay_option, ignore_robots_option, network_options,
                                     rubric_option, user_agent_option, workspace_option)
-from audit.errors import AuditError, InputError, NoEvidenceError
+from audit.errors import AuditError, InputError, NoEvidenceError, NothingArchived
 from audit.refresh.gates import parse_threshold
 from audit.refresh.publish import load_signer
 from audit.refresh.run import RunOptions, Stages, merge, run as run_refresh
@@ -60,6 +60,8 @@ def _command_stage(name: str, base_args: list[str], problems: list[str]):
 @click.option("--fail-under", "fail_under", default=None, metavar="GRADE|SCORE",
               help="Exit 1 if any company is graded below GRADE (A-F) or scores below SCORE (0-100).")
 @click.option("--fail-on-drop", is_flag=True, help="Exit 1 if any company's grade fell since the last run.")
+@click.option("--fail-on-incomplete", is_flag=True,
+              help="Exit 1 if any company is incomplete (a declared document could not be read).")
 @click.option("--shard", default=None, metavar="I/N",
               help="Only the I-th of N deterministic parts of the companies; writes only scorecards.json to --out.")
 @click.option("--merge", "merge_dirs", multiple=True, metavar="DIR",
@@ -79,7 +81,7 @@ def _command_stage(name: str, base_args: list[str], problems: list[str]):
 @delay_option
 @ignore_robots_option
 @user_agent_option
-def run(slugs, fail_under, fail_on_drop, shard, merge_dirs, out_dir, sign_key, site_url, summary_file,
+def run(slugs, fail_under, fail_on_drop, fail_on_incomplete, shard, merge_dirs, out_dir, sign_key, site_url, summary_file,
         failures_file, workspace, rubric_id, allow_private_network, ca_bundle, delay, ignore_robots, user_agent):
     """Fetch, probe, score and publish; print what changed and why; apply CI gates.
 
@@ -103,7 +105,7 @@ def run(slugs, fail_under, fail_on_drop, shard, merge_dirs, out_dir, sign_key, s
     if part and signer:
         raise InputError("--sign applies to the merged result: use it with --merge, not --shard")
     opts = RunOptions(out_dir=out_dir or ws.reports_dir, threshold=threshold, fail_on_drop=fail_on_drop,
-                      signer=signer, site_url=site_url, shard_only=part is not None,
+                      fail_on_incomplete=fail_on_incomplete, signer=signer, site_url=site_url, shard_only=part is not None,
                       summary_file=summary_file, failures_file=failures_file, previous_dir=ws.reports_dir)
 
     def report(out, cards, rubric_, history, extra):
@@ -159,11 +161,11 @@ def fetch_args(delay: float | None, ignore_robots: bool, user_agent: str | None)
 def _select(ws, slugs: list[str], part) -> list[str]:
     from audit.declarations.load import declaration_files
 
+    from audit.workspace import require_slugs
+
     known = [p.stem for p in declaration_files(ws)]
     if slugs:
-        missing = [s for s in slugs if s not in known]
-        if missing:
-            raise InputError(f"no declaration for {', '.join(repr(s) for s in missing)} in {ws.companies_dir}")
+        require_slugs(ws, slugs)
         chosen = sorted(set(slugs))
     else:
         chosen = known
@@ -176,6 +178,8 @@ def _score(ws, rubric, slugs, problems: list[str]):
     from audit.score.workspace import score_workspace_detailed
 
     result = score_workspace_detailed(ws, rubric, slugs)
+    if result.nothing_archived:
+        raise NothingArchived(result.hint())
     for p in result.problems:
         _echo(f"audit: error: {p}")
         problems.append(str(p))

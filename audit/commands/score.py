@@ -5,15 +5,17 @@ from __future__ import annotations
 import click
 
 from audit.commands.options import format_option, rubric_option, workspace_option
-from audit.errors import InputError, NoEvidenceError
+from audit.errors import InputError, NoEvidenceError, NothingArchived
 from audit.report.formats import render
 from audit.score.workspace import score_workspace_detailed
-from audit.workspace import Workspace, open_rubric, print_problems
+from audit.workspace import Workspace, open_rubric, print_problems, require_slugs
 
 
 def score_or_fail(ws: Workspace, rubric, slugs):
     """Score and report on stderr; InputError when declarations are missing, NoEvidenceError when nothing scores."""
     result = score_workspace_detailed(ws, rubric, slugs or None)
+    if result.never_fetched:
+        raise NothingArchived(result.hint())
     print_problems(result.problems, lambda m: click.echo(m, err=True))
     for w in result.warnings:
         click.echo(f"audit: warning: {w}", err=True)
@@ -30,6 +32,7 @@ def score_or_fail(ws: Workspace, rubric, slugs):
 def score(slugs, fmt, rubric_id, workspace):
     """Score the workspace's companies from their newest snapshots, probes and reviews."""
     ws = Workspace.open(workspace)
+    require_slugs(ws, slugs)
     rubric = open_rubric(ws, rubric_id)
     result = score_or_fail(ws, rubric, slugs)
     cards = result.all_cards  # companies that could not be evaluated are listed too, with why

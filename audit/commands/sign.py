@@ -8,6 +8,9 @@ import click
 
 from audit import signing
 
+#: the public key `audit report --sign` publishes beside scorecards.json
+PUBLISHED_KEY = "signing-key.pub"
+
 
 @click.command()
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=signing.DEFAULT_KEY,
@@ -39,11 +42,37 @@ def sign(file: Path, key: Path | None, signature: Path | None):
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--signature", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Detached signature (default: FILE.sig).")
-@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path),
-              default=signing.public_path_for(signing.DEFAULT_KEY), show_default=True,
-              help="Public key (PEM).")
-def verify(file: Path, signature: Path | None, public_key: Path):
-    """Check FILE against its signature: exit 0 on a match, 1 on any change, 2 on unusable keys."""
-    pub = signing.load_public_key(public_key)
+@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=f"Public key (PEM). Default: {PUBLISHED_KEY} beside FILE (as `audit report --sign` publishes "
+                   f"it), else {signing.public_path_for(signing.DEFAULT_KEY)}.")
+@click.option("--fingerprint", "pinned", default=None, envvar="AUDIT_SIGNING_FINGERPRINT", metavar="SHA256:...",
+              help="The key's fingerprint as pinned somewhere you trust (a README, a repository variable; also "
+                   "$AUDIT_SIGNING_FINGERPRINT): the key must match it.")
+def verify(file: Path, signature: Path | None, public_key: Path | None, pinned: str | None):
+    """Check FILE against its signature: exit 0 on a match, 1 on any change or a key that is not the
+    pinned one, 2 on unusable keys."""
+    from audit.errors import GateFailed, InputError
+
+    beside = public_key is None and (file.parent / PUBLISHED_KEY).is_file()
+    key_path = public_key or (file.parent / PUBLISHED_KEY if beside else signing.public_path_for(signing.DEFAULT_KEY))
+    if pinned is not None and not pinned.strip().startswith("SHA256:"):
+        raise InputError(f"--fingerprint {pinned!r}: expected SHA256:... (as `audit keygen` prints it)")
+    pub = signing.load_public_key(key_path)
+    found = signing.fingerprint(pub)
+    if pinned is not None and _norm(found) != _norm(pinned):
+        raise GateFailed(f"{key_path}: key {found} is not the pinned key {pinned.strip()}: "
+                         "the file may be signed by someone else")
     signing.verify_file(file, pub, signature)
-    click.echo(f"audit: OK: {file} is signed by {signing.fingerprint(pub)}", err=True)
+    if pinned is not None:
+        click.echo(f"audit: OK: {file} is signed by the pinned key {found}", err=True)
+        return
+    click.echo(f"audit: OK: {file} matches its signature and the key {key_path} ({found})", err=True)
+    if beside:
+        click.echo(f"audit: note: the key was taken from {PUBLISHED_KEY} beside the file: this proves only that the "
+                   "file, signature and key are consistent with each other, not who signed them (whoever could "
+                   "change the file could replace all three). Compare the fingerprint with one you trust, or pin "
+                   "it: --fingerprint " + found, err=True)
+
+
+def _norm(fp: str) -> str:
+    return fp.strip().rstrip("=")

@@ -147,8 +147,8 @@ def parse_declaration(text: str, path: Path, known_criteria: set[str] | None = N
             problem(f"{where}.type", f"must be one of: {', '.join(DOCUMENT_TYPES)}" if dtype is not None
                     else "required", _line_in_table(text, "documents", i, "type"))
         url, local = d.get("url"), d.get("path")
-        if (url is None) == (local is None):
-            problem(where, "needs exactly one of url or path", table_line(text, "documents", i))
+        if url is None and local is None:
+            problem(where, "needs url or path (or both: path is read, url is cited)", table_line(text, "documents", i))
         if url is not None and _url_problem(url):
             problem(f"{where}.url", _url_problem(url), _line_in_table(text, "documents", i, "url"))
         if local is not None:

@@ -64,6 +64,7 @@ class Letter:
     rubric: str  # "id version"
     sections: tuple[DemandSection, ...]
     documents: tuple[tuple[str, str, str], ...]  # (type, url, date) of the documents read
+    unread: tuple[tuple[str, str], ...] = ()  # (type, reason) of declared documents that could not be read
 
     @property
     def asks(self) -> int:
@@ -98,7 +99,8 @@ def build_letter(card: Scorecard, rubric: Rubric) -> Letter:
         if asks:
             sections.append(DemandSection(demand.id, demand.title, demand.statement, scores.get(demand.id), tuple(asks)))
     docs = tuple(sorted((d.type, d.url, d.fetched_at[:10]) for d in card.documents if d.status != "failed"))
-    return Letter(card.name, card.slug, card.score, card.grade, f"{rubric.id} {rubric.version}", tuple(sections), docs)
+    return Letter(card.name, card.slug, card.score, card.grade, f"{rubric.id} {rubric.version}", tuple(sections), docs,
+                  tuple(card.incomplete))
 
 
 # ---------------------------------------------------------------------------------- Markdown
@@ -171,6 +173,14 @@ def render_markdown(letter: Letter) -> str:
             where = md_link(url) if url.startswith(("http://", "https://")) else "a non-public document"
             out.append(f"- {md_escape(dtype)}: {where} ({date or 'date unknown'})")
         out.append("")
+    if letter.unread:
+        out.append("## Documents that could not be read")
+        out.append("")
+        out.append("These declared documents could not be read, so what they say is not reflected above:")
+        out.append("")
+        for dtype, why in letter.unread:
+            out.append(f"- {md_escape(dtype)}: {md_escape(why)}")
+        out.append("")
     out += ["Sincerely,", "", f"Workers at {name}", ""]
     return "\n".join(out)
 
@@ -206,6 +216,11 @@ def render_text(letter: Letter) -> str:
         for dtype, url, date in letter.documents:
             where = url if url.startswith(("http://", "https://")) else "a non-public document"
             out.append(f"  - {dtype}: {where} ({date or 'date unknown'})")
+        out.append("")
+    if letter.unread:
+        out.append("Documents that could not be read (what they say is not reflected above):")
+        for dtype, why in letter.unread:
+            out.append(f"  - {dtype}: {why}")
         out.append("")
     out += ["Sincerely,", f"Workers at {letter.company}", ""]
     return "\n".join(_one_line(s) for s in out)

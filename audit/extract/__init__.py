@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from audit.declarations.model import Selector
 
 #: bump when extraction changes what text or offsets a snapshot gives (enters the findings cache key)
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"  # 3: language, hidden text, CommonMark; 4: all three together
 MAX_BYTES = 20 * 1024 * 1024  # files over 20 MB are refused (SPEC: oversized input)
 
 _HTML_SNIFF = re.compile(rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body|<meta|<title|<div|<p[ >])", re.I | re.S)
@@ -126,9 +126,11 @@ def extract(
     filename: str | None = None,
     select: Sequence[Selector] | None = None,
     remove: Sequence[Selector] | None = None,
+    content_language: str | None = None,
 ) -> ExtractedText:
     """Extract a document's text; `select`/`remove` (CSS selectors and ranges, see
-    audit.declarations.model.RangeSelector) apply to HTML only."""
+    audit.declarations.model.RangeSelector) apply to HTML only. The result's `language` is the
+    declared one (`content_language` header, else `<html lang>`) checked against the text."""
     if not data or not data.strip():
         raise InputError("empty document")
     if len(data) > MAX_BYTES:
@@ -155,7 +157,13 @@ def extract(
         result = extract_markdown(text) if fmt == "markdown" or _looks_like_markdown(text) else extract_plain(text)
     if not result.text.strip():
         raise InputError("no text could be extracted")
-    return result
+    from dataclasses import replace
+
+    from audit.extract.language import declared_in_html, document_language
+
+    declared = content_language or (declared_in_html(data) if fmt == "html" else None)
+    language, warning = document_language(result.text, declared, [(b.start, b.end) for b in result.blocks])
+    return replace(result, language=language, warnings=result.warnings + ((warning,) if warning else ()))
 
 
 def _meta_charset(data: bytes) -> str | None:

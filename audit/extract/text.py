@@ -36,6 +36,7 @@ class ExtractedText:
     title: str = ""
     format: str = "text"  # html | pdf | markdown | text
     warnings: tuple[str, ...] = field(default=())
+    language: str | None = None  # primary language tag (audit/extract/language.py)
 
     def sentence_text(self, s: Sentence) -> str:
         return self.text[s.start : s.end]

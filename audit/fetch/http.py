@@ -188,7 +188,9 @@ def check_public(url: str, allow_private: bool = False, *, resolve: bool = True)
                              "use --allow-private-network to allow it")
         return
     try:
-        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP)
+        from audit.resolver import getaddrinfo
+
+        infos = getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80), proto=socket.IPPROTO_TCP)
     except socket.gaierror as e:
         raise FetchError(f"{url}: cannot resolve {host}: {e.strerror}") from None
     for info in infos:
@@ -432,6 +434,11 @@ def fetch_url(
     when not given). When a proxy that resolves names carries a request, the host name is not
     looked up locally (see `check_public`).
     """
+    from audit.offline import is_offline, refuse
+
+    if is_offline():  # --offline wins over every other check (private address, robots, ...)
+        parts = urlsplit(url)
+        refuse(f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}")
     seconds = max_seconds if max_seconds else MAX_SECONDS
     deadline = _Deadline(seconds)
     try:

@@ -127,6 +127,13 @@ class PoliteFetcher:
     def _get(self, url: str, headers: dict | None = None, accepted=None) -> FetchResult:
         p = self.policy
         kwargs = {"accepted_types": accepted} if accepted else {}
+        if not p.allow_private and not self.network.proxy_resolves(url):
+            from audit.resolver import known_failure
+
+            host = urlsplit(url).hostname or ""
+            why = known_failure(host)
+            if why is not None:  # nothing would be sent: no politeness delay, no retry
+                raise FetchError(f"{url}: cannot resolve {host}: {why}")
         with self.gate(url):
             return fetch_url(url, allow_private=p.allow_private, ca_bundle=p.ca_bundle, max_bytes=p.max_bytes,
                              timeout=(p.connect_timeout, p.read_timeout), session=self._session(),

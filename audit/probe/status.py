@@ -64,7 +64,9 @@ def resolve(spec: str, allow_private: bool) -> Target:
     """Resolve once and dial that address for every check, so a DNS answer cannot change mid-probe."""
     host, port = parse_host(spec)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+        from audit.resolver import getaddrinfo
+
+        infos = getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except socket.gaierror as e:
         raise TargetRefused(f"{host}: cannot resolve: {e.strerror}") from None
     addresses = [info[4][0].split("%")[0] for info in infos]

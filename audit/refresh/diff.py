@@ -22,6 +22,7 @@ RUBRIC = "rubric-changed"
 EXTRACTION = "extraction-changed"
 REVIEW = "review-changed"
 STALE = "fetch-failed"
+LANGUAGE = "language-changed"
 UNEXPLAINED = "unexplained"
 
 CAUSE_LABELS = {
@@ -31,6 +32,7 @@ CAUSE_LABELS = {
     EXTRACTION: "the tool's extraction changed (same snapshot, different evidence)",
     REVIEW: "a review was added or changed",
     STALE: "evidence went stale: a fetch failed",
+    LANGUAGE: "a document's language changed (a language the rubric does not read is not evaluated)",
     UNEXPLAINED: "no recorded cause (same inputs, same rubric, same tool)",
 }
 
@@ -75,12 +77,15 @@ class DocumentChange:
     old_sha256: str | None
     new_sha256: str | None
     error: str | None
-    kind: str  # TEXT | STALE | "added" | "removed" | "recovered"
+    kind: str  # TEXT | STALE | LANGUAGE | "added" | "removed" | "recovered"
+    old_language: str | None = None
+    new_language: str | None = None
 
     def to_json(self) -> dict:
         return {"url": self.url, "type": self.type, "kind": self.kind, "old_status": self.old_status,
                 "new_status": self.new_status, "old_sha256": self.old_sha256,
-                "new_sha256": self.new_sha256, "error": self.error}
+                "new_sha256": self.new_sha256, "error": self.error,
+                "old_language": self.old_language, "new_language": self.new_language}
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ class CompanyChange:
     @property
     def causes(self) -> tuple[str, ...]:
         kinds = {c.kind for cc in self.criteria for c in cc.causes}
-        kinds |= {d.kind for d in self.documents if d.kind in (TEXT, STALE)}
+        kinds |= {d.kind for d in self.documents if d.kind in (TEXT, STALE, LANGUAGE)}
         return tuple(k for k in CAUSE_LABELS if k in kinds)
 
     @property
@@ -230,6 +235,8 @@ def _documents(old_docs: dict, new_docs: dict):
             yield _doc_change(url, o, None, "removed")
         elif _failed(n) and not _failed(o):
             yield _doc_change(url, o, n, STALE)
+        elif _language_changed(o, n):
+            yield _doc_change(url, o, n, LANGUAGE)
         elif _failed(o) and not _failed(n):
             yield _doc_change(url, o, n, "recovered" if o.get("sha256") == n.get("sha256") else TEXT)
         elif o.get("sha256") != n.get("sha256") and not _failed(n):
@@ -239,7 +246,13 @@ def _documents(old_docs: dict, new_docs: dict):
 def _doc_change(url, o, n, kind) -> DocumentChange:
     o, n = o or {}, n or {}
     return DocumentChange(str(url), (n or o).get("type", ""), o.get("status"), n.get("status"),
-                          o.get("sha256"), n.get("sha256"), n.get("error"), kind)
+                          o.get("sha256"), n.get("sha256"), n.get("error"), kind, o.get("language"), n.get("language"))
+
+
+def _language_changed(o: dict, n: dict) -> bool:
+    """Both scorecards record the document's language (older ones do not) and it differs."""
+    return ("language" in o and "language" in n and o.get("language") and n.get("language")
+            and o.get("language") != n.get("language"))
 
 
 def _failed(d: dict) -> bool:
@@ -263,8 +276,8 @@ def _criterion(cid, o, n, old_docs, new_docs, ctx: _Context,
     same_ev = sorted(map(_ev_key, o_ev)) == sorted(map(_ev_key, n_ev))
     same_review = o.get("reviewed") == n.get("reviewed") and o.get("review") == n.get("review")
     same_def = all(o.get(k) == n.get(k) for k in ("weight", "demand", "method"))
-    if o.get("level") == n.get("level") and o.get("points") == n.get("points") and same_ev and same_review and same_def:
-        return None
+    if o.get("level") == n.get("level") and o.get("points") == n.get("points") and same_def:
+        return None  # only real level changes are listed (new quotes at the same level are not one)
     causes: list[Cause] = []
     if not same_review:
         who = (n.get("review") or {}).get("reviewer")
@@ -301,9 +314,11 @@ def _document_causes(doc_changes, why: str):
         if d.kind == STALE:
             if d.new_status == "stale" and d.old_sha256 == d.new_sha256:
                 continue  # still scored from the same snapshot: it moved no evidence
-            yield Cause(STALE, d.url, f"fetch failed: {d.error or d.new_status}; {why}")
+            yield Cause(STALE, d.url, f"fetch failed: {d.error or d.new_status or '–'}; {why}")
+        elif d.kind == LANGUAGE:
+            yield Cause(LANGUAGE, d.url, f"language {d.old_language} -> {d.new_language}; {why}")
         elif d.kind == TEXT:
-            yield Cause(TEXT, d.url, f"sha256 {str(d.old_sha256)[:12]} -> {str(d.new_sha256)[:12]}; {why}")
+            yield Cause(TEXT, d.url, f"sha256 {(d.old_sha256 or '–')[:12]} -> {(d.new_sha256 or '–')[:12]}; {why}")
         elif d.kind in ("added", "removed", "recovered"):
             what = {"added": "document added", "removed": "document no longer listed",
                     "recovered": "document readable again"}[d.kind]
@@ -335,7 +350,10 @@ def _evidence_causes(o, n, o_ev, n_ev, old_docs, new_docs, ctx: _Context, doc_ch
         ne = [e for e in n_ev if str(e.get("url")) == url]
         if sorted(map(_ev_key, oe)) == sorted(map(_ev_key, ne)):
             continue
-        if nd and _failed(nd) and not (od and _failed(od)):
+        if od and nd and _language_changed(od, nd):
+            own.append(Cause(LANGUAGE, url, f"language {od.get('language')} -> {nd.get('language')}",
+                             _quote_diff(oe, ne)))
+        elif nd and _failed(nd) and not (od and _failed(od)):
             own.append(Cause(STALE, url, f"fetch failed: {nd.get('error') or nd.get('status')}",
                              _quote_diff(oe, ne)))
         elif (od.get("sha256") and nd.get("sha256") and od.get("sha256") == nd.get("sha256")
@@ -352,12 +370,12 @@ def _evidence_causes(o, n, o_ev, n_ev, old_docs, new_docs, ctx: _Context, doc_ch
         else:
             what = ("document added" if not od else "document no longer listed" if not nd
                     else "document readable again (same snapshot)" if od.get("sha256") == nd.get("sha256")
-                    else f"sha256 {str(od.get('sha256'))[:12]} -> {str(nd.get('sha256'))[:12]}")
+                    else f"sha256 {(od.get('sha256') or '–')[:12]} -> {(nd.get('sha256') or '–')[:12]}")
             own.append(Cause(TEXT, url, what, _quote_diff(oe, ne)))
     yield from own
     if not moved:
         return
-    explained = any(c.kind in (TEXT, STALE) for c in own)
+    explained = any(c.kind in (TEXT, STALE, LANGUAGE) for c in own)
     if not explained:
         # the document that changed may have no quote of its own in the list: name it anyway
         others = list(_document_causes(doc_changes, "quotes of other documents moved in or out of the "

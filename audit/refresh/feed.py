@@ -77,7 +77,7 @@ def render_feed(entries: list[HistoryEntry], *, site_url: str = "", title: str =
         _sub(e, "title", f"{ch.name}: {arrow}")
         _sub(e, "updated", ch.time)
         ET.SubElement(e, f"{{{ATOM}}}link", rel="alternate", href=base + company_href(ch.slug))
-        why = "; ".join(CAUSE_LABELS.get(k, k) for k in ch.causes) or "see the scorecard"
+        why = "; ".join(f"{k} ({CAUSE_LABELS[k]})" if k in CAUSE_LABELS else k for k in ch.causes) or "see the scorecard"
         _sub(e, "summary", f"{ch.name} ({ch.slug}) moved from {arrow}. Why: {why}.")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

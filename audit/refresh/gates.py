@@ -37,7 +37,7 @@ def parse_threshold(value: str) -> Threshold:
 
 
 def gate_failures(companies: list[dict], diff: Diff | None, threshold: Threshold | None,
-                  fail_on_drop: bool) -> list[str]:
+                  fail_on_drop: bool, fail_on_incomplete: bool = False) -> list[str]:
     """One line per crossed gate (empty: every gate passed)."""
     out = []
     if threshold is not None:
@@ -48,4 +48,9 @@ def gate_failures(companies: list[dict], diff: Diff | None, threshold: Threshold
         for c in diff.companies:
             if c.grade_dropped:
                 out.append(f"{c.slug}: grade dropped {c.old_grade} -> {c.new_grade}")
+    if fail_on_incomplete:
+        for c in companies:
+            if c.get("complete") is False:
+                docs = ", ".join(i.get("document", "?") for i in c.get("incomplete", []))
+                out.append(f"{c['slug']}: incomplete (could not read {docs}) and --fail-on-incomplete is set")
     return out

@@ -76,6 +76,8 @@ def failures_markdown(failures: list[Failure]) -> str:
 def run_causes(diff: Diff | None, new: dict) -> dict[str, tuple[str, ...]]:
     """Causes per company for its history line (a failed fetch counts even on a first run)."""
     causes = {c.slug: c.causes for c in diff.companies} if diff else {}
+    if diff is not None:
+        return causes  # exactly what `audit diff` says, so the feed and the diff agree
     for f in fetch_failures(new):
         if STALE not in causes.get(f.slug, ()):
             causes[f.slug] = tuple(causes.get(f.slug, ())) + (STALE,)

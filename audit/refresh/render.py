@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from audit.refresh.diff import CAUSE_LABELS, STALE, TEXT, CompanyChange, Diff
+from audit.refresh.diff import CAUSE_LABELS, LANGUAGE, STALE, TEXT, CompanyChange, Diff
 from audit.report.escape import markdown
 
 
@@ -24,9 +24,11 @@ def _headline(c: CompanyChange) -> str:
 
 def _doc_line(d) -> str:
     if d.kind == STALE:
-        return f"{d.type} {d.url}: fetch failed, evidence is stale ({d.error or d.new_status})"
+        return f"{d.type} {d.url}: fetch failed, evidence is stale ({d.error or d.new_status or '–'})"
     if d.kind == TEXT:
-        return f"{d.type} {d.url}: text changed (sha256 {str(d.old_sha256)[:12]} -> {str(d.new_sha256)[:12]})"
+        return f"{d.type} {d.url}: text changed (sha256 {(d.old_sha256 or '–')[:12]} -> {(d.new_sha256 or '–')[:12]})"
+    if d.kind == LANGUAGE:
+        return f"{d.type} {d.url}: language changed ({d.old_language or '–'} -> {d.new_language or '–'})"
     return f"{d.type} {d.url}: {d.kind}"
 
 
@@ -34,11 +36,16 @@ def _global_lines(diff: Diff) -> list[str]:
     out = []
     if diff.rubric_changed:
         o, n = diff.old_rubric, diff.new_rubric
-        out.append(f"rubric changed: {o.get('id')} {o.get('version')} ({str(o.get('sha256'))[:12]}) -> "
-                   f"{n.get('id')} {n.get('version')} ({str(n.get('sha256'))[:12]})")
+        out.append(f"rubric changed: {_rubric(o)} -> {_rubric(n)}")
     if diff.old_tool != diff.new_tool:
-        out.append(f"tool changed: {diff.old_tool} -> {diff.new_tool}")
+        out.append(f"tool changed: {diff.old_tool or '–'} -> {diff.new_tool or '–'}")
     return out
+
+
+def _rubric(r: dict) -> str:
+    """`id version (sha256[:12])`, with a dash for whatever an old scorecards file lacks (never None)."""
+    sha = str(r.get("sha256") or "")[:12] or "–"
+    return f"{r.get('id') or '–'} {r.get('version') or '–'} ({sha})"
 
 
 def render_text(diff: Diff) -> str:

@@ -43,6 +43,7 @@ class RunOptions:
     out_dir: Path
     threshold: Threshold | None = None
     fail_on_drop: bool = False
+    fail_on_incomplete: bool = False
     signer: Signer | None = None
     site_url: str = ""
     shard_only: bool = False  # a shard writes only its scorecards.json; the merge publishes
@@ -103,7 +104,8 @@ def publish(cards: list[Scorecard], rubric: Rubric, opts: RunOptions, previous: 
         atomic_write(opts.summary_file, _commit_title(doc, diff) + "\n\n" + body)
     if opts.failures_file:
         atomic_write(opts.failures_file, failures_markdown(failures))
-    gates = tuple(gate_failures(doc["companies"], diff, opts.threshold, opts.fail_on_drop))
+    gates = tuple(gate_failures(doc["companies"], diff, opts.threshold, opts.fail_on_drop,
+                                opts.fail_on_incomplete))
     result = RunResult(doc, diff, gates, tuple(failures))
     if doc["companies"] and not any(_evaluated(c) for c in doc["companies"]):
         raise NoEvidenceError("nothing could be evaluated: no company has usable evidence")
@@ -136,7 +138,8 @@ def _commit_title(doc: dict, diff: Diff | None) -> str:
 def _first_run_markdown(doc: dict) -> str:
     lines = ["## Scorecards (first run)", "", "| company | score | grade |", "|---|---|---|"]
     for c in doc["companies"]:
-        lines.append(f"| {c.get('name', c['slug'])} | {c.get('score')} | {c.get('grade') or '–'} |")
+        score = c.get("score")
+        lines.append(f"| {c.get('name', c['slug'])} | {'–' if score is None else f'{score:g}'} | {c.get('grade') or '–'} |")
     return "\n".join(lines) + "\n"
 
 

@@ -92,16 +92,19 @@ def scorecard_from_json(c: dict) -> Scorecard:
             auto = _level(r["automatic_level"]) if r and r.get("automatic_level") else None
             crits.append(CriterionResult(x["id"], x["demand"], x["method"], level, x["points"], x["weight"],
                                          x.get("reviewed", False), x.get("conflicting", False), ev, auto,
-                                         review, x.get("note")))
+                                         review, x.get("note"), confidence=x.get("confidence"),
+                                         needs_review=bool(x.get("needs_review", False))))
         cov = c["coverage"]
         coverage = Coverage(cov["criteria"], cov["evidenced"], cov["no_disclosure"], cov["not_applicable"],
                             cov["not_evaluated"], cov["reviewed"], cov.get("unreviewed", 0))
         docs = tuple(DocumentRef(d["type"], d["url"], d["sha256"], d["fetched_at"], d.get("status", "ok"),
-                                 d.get("error"), type_guessed=d.get("type_guessed", False))
+                                 d.get("error"), type_guessed=d.get("type_guessed", False),
+                                 language=d.get("language"))
                      for d in c.get("documents", []))
         return Scorecard(c["slug"], c["name"], c["score"], c["grade"], coverage,
                          tuple(DemandScore(d["id"], d["score"]) for d in c.get("demands", [])),
                          tuple(crits), docs, c.get("grade_cap"),
-                         not_evaluated_reason=c.get("not_evaluated_reason"))
+                         not_evaluated_reason=c.get("not_evaluated_reason"),
+                         incomplete=tuple((i["document"], i["reason"]) for i in c.get("incomplete", [])))
     except (KeyError, TypeError, ValueError) as e:
         raise InputError(f"company {c.get('slug', '?')!r}: incomplete scorecard ({type(e).__name__}: {e})") from None

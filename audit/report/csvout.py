@@ -37,7 +37,9 @@ def scorecards_csv(cards: list[Scorecard], rubric: Rubric) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(COLUMNS)
     for card in sorted(cards, key=lambda c: c.slug):
-        evaluation = not_evaluated_text(card) or "evaluated"
+        evaluation = not_evaluated_text(card) or (
+            "evaluated" if card.complete else
+            "evaluated, incomplete: " + "; ".join(f"{d} ({why})" for d, why in card.incomplete))
         for r in card.criteria:
             e = r.evidence[0] if r.evidence else None
             try:

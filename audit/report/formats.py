@@ -114,6 +114,8 @@ class TextFormat(OutputFormat):
             out.append(f"{card.name}: {_score_text(card)}    [rubric {rubric.id} {rubric.version}]")
             if card.grade_cap:
                 out.append(f"  note: {card.grade_cap}")
+            for dtype, why in card.incomplete:
+                out.append(f"  INCOMPLETE: {dtype} could not be read ({why})")
             for d in card.documents:
                 guessed = d.type_guessed or d.url in dict(card.guessed_types)
                 kind = f"{d.type} (guessed: {d.type})" if guessed else d.type
@@ -184,6 +186,13 @@ class MarkdownFormat(OutputFormat):
                 for d in card.documents:
                     if d.status == "failed":
                         out.append(f"- {_md_escape(document_failure(d))}")
+                out.append("")
+            if card.incomplete and not card.not_evaluated_reason:
+                out.append("**Incomplete:** these documents could not be read, so the criteria only they "
+                           "could answer are not evaluated:")
+                out.append("")
+                for dtype, why in card.incomplete:
+                    out.append(f"- {dtype}: {_md_escape(why)}")
                 out.append("")
             out.append(f"Rubric `{rubric.id}` {rubric.version}. "
                        f"Coverage: {card.coverage.evidenced} of {card.coverage.criteria} criteria with evidence, "

@@ -56,6 +56,18 @@ LEVEL_LABEL = {
     Level.NOT_EVALUATED: "not evaluated",
     Level.UNREVIEWED: "needs review",
 }
+#: The order levels are explained in (the methodology and every legend): best to worst, then the rest.
+LEVEL_ORDER = (Level.MET, Level.PARTIAL, Level.NOT_MET, Level.NO_DISCLOSURE, Level.NOT_APPLICABLE,
+               Level.NOT_EVALUATED, Level.UNREVIEWED)
+
+
+def ordered_levels(items):
+    """(level name or Level, value) pairs in LEVEL_ORDER; unknown names last, in their own order."""
+    rank = {lv.value: i for i, lv in enumerate(LEVEL_ORDER)}
+    key = lambda kv: rank.get(kv[0].value if isinstance(kv[0], Level) else str(kv[0]), len(rank))  # noqa: E731
+    return sorted(items, key=key)
+
+
 #: Levels where the criterion's demand text tells readers what to ask for.
 UNMET = (Level.PARTIAL, Level.NOT_MET, Level.NO_DISCLOSURE)
 
@@ -115,6 +127,7 @@ def _environment() -> Environment:
     env.filters["http_url"] = http_url
     env.filters["score"] = lambda s: "–" if s is None else f"{s:.1f}"
     env.filters["failure"] = document_failure
+    env.filters["ordered_levels"] = ordered_levels
     env.globals.update(LEVEL_LABEL=LEVEL_LABEL, UNMET=UNMET, CSP=CSP, STYLESHEET=STYLESHEET, SCRIPT=SCRIPT)
     return env
 
@@ -149,10 +162,16 @@ def render_site(cards: list[Scorecard], rubric: Rubric, history=None, extra: dic
     hist = _history_by_slug(history)
     ordered = league_order(cards)
     common = dict(rubric=rubric, generated=when, signing=extra.get("signing"), extra=extra)
+    # companies without a score (nothing readable) are listed apart, without a rank
+    scored = [c for c in ordered if c.score is not None]
     rows = [dict(card=c, bars=demand_bars([(rubric.demand(d.id).title, d.score) for d in c.demands]),
-                 newest=_newest_evidence(c), rank=i + 1) for i, c in enumerate(ordered)]
+                 newest=_newest_evidence(c), rank=scored.index(c) + 1 if c.score is not None else None,
+                 pending=sum(1 for r in c.criteria if r.needs_review and not r.reviewed))
+            for c in ordered]
     files: dict[str, str] = {
-        "index.html": env.get_template("index.html").render(rows=rows, root="", **common),
+        "index.html": env.get_template("index.html").render(
+            rows=[r for r in rows if r["rank"] is not None], unranked=[r for r in rows if r["rank"] is None],
+            root="", **common),
         "methodology.html": env.get_template("methodology.html").render(root="", **common),
         STYLESHEET: (TEMPLATES / STYLESHEET).read_text(encoding="utf-8"),
         SCRIPT: (TEMPLATES / SCRIPT).read_text(encoding="utf-8"),

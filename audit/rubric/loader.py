@@ -164,6 +164,12 @@ def parse_rubric(raw: bytes, filename: str) -> tuple[Rubric | None, list[RubricP
         problem("[rubric] needs `id` and `version`")
         meta = meta if isinstance(meta, dict) else {}
 
+    languages = meta.get("languages", ["en"])
+    if (not isinstance(languages, list) or not languages
+            or not all(isinstance(x, str) and re.fullmatch(r"[a-z]{2,3}", x) for x in languages)):
+        line = next((i for i, t in enumerate(lines.lines, start=1) if re.match(r"\s*languages\s*=", t)), None)
+        problem("[rubric] `languages` must be a non-empty list of language tags such as \"en\"", line)
+        languages = ["en"]
     points = _points(data.get("points", {}), problem)
     grades = _grades(data.get("grades", []), problem)
     lexicon = _lexicon(data.get("lexicon", {}), problem)
@@ -299,6 +305,7 @@ def parse_rubric(raw: bytes, filename: str) -> tuple[Rubric | None, list[RubricP
         demands=tuple(demands),
         criteria=tuple(criteria),
         lexicon=lexicon,
+        languages=tuple(languages),
     )
     return rubric, problems
 

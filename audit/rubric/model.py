@@ -111,6 +111,8 @@ class Rubric:
     demands: tuple[Demand, ...]
     criteria: tuple[Criterion, ...]
     lexicon: Lexicon
+    #: languages (primary tags) the rubric's signals read; a document in another is not evaluated
+    languages: tuple[str, ...] = ("en",)
     _by_id: dict = field(default_factory=dict, compare=False, repr=False)
 
     def criterion(self, cid: str) -> Criterion:

@@ -115,6 +115,14 @@ def score_company(
         results.append(_criterion(rubric, c, documents, probes, reviews, not_applicable))
     results = nothing_to_hand_over(rubric, results)
     demands, score = demand_scores(rubric, results)
+    grade, cap_note = grade_with_caps(rubric, results, score)
+    coverage = coverage_of(results)
+    docs = tuple(sorted([d.ref for d in documents] + list(failed_documents), key=lambda r: (r.type, r.url)))
+    return Scorecard(slug, name, score, grade, coverage, tuple(demands), tuple(results), docs, cap_note)
+
+
+def grade_with_caps(rubric: Rubric, results, score: float | None) -> tuple[str | None, str | None]:
+    """The grade for SCORE, lowered by the rubric's caps; and the note saying which cap applied."""
     grade = rubric.grade_for(score) if score is not None else None
     cap_note = None
     if grade is not None:
@@ -124,9 +132,7 @@ def score_company(
             if r.level is cap.level and order.index(grade) < order.index(cap.max_grade):
                 grade = cap.max_grade
                 cap_note = f"capped at {cap.max_grade}: {cap.criterion} is {cap.level.value}"
-    coverage = coverage_of(results)
-    docs = tuple(sorted([d.ref for d in documents] + list(failed_documents), key=lambda r: (r.type, r.url)))
-    return Scorecard(slug, name, score, grade, coverage, tuple(demands), tuple(results), docs, cap_note)
+    return grade, cap_note
 
 
 PROVIDER_CANNOT_DECRYPT = "provider-cannot-decrypt"

@@ -95,20 +95,22 @@ def load_document(
     select: Sequence[Selector] | None = None,  # CSS selectors and ranges
     remove: Sequence[Selector] | None = None,
     public: bool = True,
+    content_language: str | None = None,
 ) -> LoadedDocument:
     try:
-        extracted = extract(data, content_type=content_type, filename=filename or url, select=select, remove=remove)
+        extracted = extract(data, content_type=content_type, filename=filename or url, select=select, remove=remove,
+                            content_language=content_language)
     except InputError as e:
         raise InputError(f"{filename or url}: {e}") from None
     guessed = doc_type is None
     dtype = doc_type or guess_type(extracted)
     ref = DocumentRef(dtype, url, hashlib.sha256(data).hexdigest(), fetched_at, "ok", None, extracted.title or None, public,
-                      type_guessed=guessed)
+                      type_guessed=guessed, language=extracted.language)
     return LoadedDocument(ref, extracted, guessed)
 
 
 def load_input(item: str, doc_type: str | None, *, allow_private: bool = False, ca_bundle: str | None = None,
-               user_agent: str | None = None, network=None) -> LoadedDocument:
+               user_agent: str | None = None, network=None, cite_as: str | None = None) -> LoadedDocument:
     """A path or an http(s) URL, as typed by the user (`user_agent` replaces ours for URLs;
     `network` is the fetch session's proxy settings, see audit.fetch.http.NetworkEnv)."""
     if is_url(item):
@@ -116,9 +118,12 @@ def load_input(item: str, doc_type: str | None, *, allow_private: bool = False, 
 
         res = fetch_url(item, allow_private=allow_private, ca_bundle=ca_bundle, user_agent=user_agent, network=network)
         return load_document(res.content, url=res.final_url, fetched_at=res.fetched_at, doc_type=doc_type,
-                             content_type=res.content_type, filename=res.final_url)
+                             content_type=res.content_type, filename=res.final_url,
+                             content_language={k.lower(): v for k, v in (res.headers or {}).items()}.get("content-language"))
     data = read_file(item)
-    return load_document(data, url=item, fetched_at=local_file_time(item), doc_type=doc_type, filename=item, public=False)
+    # a local file is cited by its name (never a path of this machine), or by the public URL given for it
+    return load_document(data, url=cite_as or Path(item).name, fetched_at=local_file_time(item), doc_type=doc_type,
+                         filename=item, public=cite_as is not None)
 
 
 def findings_for(rubric: Rubric, doc: LoadedDocument) -> DocumentFindings:

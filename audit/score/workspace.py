@@ -40,10 +40,12 @@ from audit.declarations.model import (
 from audit.declarations.reviews import load_reviews
 from audit.errors import InputError
 from audit.extract import EXTRACTOR_VERSION, MAX_BYTES, extract
+from audit.extract.language import readable
 from audit.models import DocumentRef, Level, Scorecard
 from audit.probe.store import load_outcomes
 from audit.rubric.model import Rubric
 from audit.score.engine import DocumentFindings, coverage_of, demand_scores, score_company
+from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents, unsupported_language
 from audit.score.inputs import mtime_utc, source_date_epoch
 from audit.reader.learned import read_document, reader_version
 
@@ -59,6 +61,29 @@ class WorkspaceScores:
     skipped: list[str] = field(default_factory=list)  # slugs with nothing to evaluate
     cache_hits: int = 0
     cache_misses: int = 0
+
+    @property
+    def nothing_archived(self) -> bool:
+        """No company has anything to read: no snapshot, no readable local file, no probe result.
+        `audit run` (whose fetch already listed each failure) prints one hint instead of a card each."""
+        return (not self.cards and bool(self.unevaluated) and not self.problems
+                and all(d.sha256 is None for c in self.unevaluated for d in c.documents))
+
+    @property
+    def never_fetched(self) -> bool:
+        """Nothing archived and nothing ever tried (a fresh checkout of the built-in set): `audit
+        score` and `audit report` print one hint instead of a card each. After a failed fetch the
+        cards are printed, so the failures can be read."""
+        return self.nothing_archived and all(d.error == NEVER_FETCHED for c in self.unevaluated
+                                             for d in c.documents if d.status == "failed")
+
+    def hint(self) -> str:
+        n = len(self.unevaluated)
+        return (f"nothing could be evaluated: nothing archived yet for the {n} compan{'y' if n == 1 else 'ies'} "
+                "of this workspace: "
+                "fetch their documents with `audit fetch` (or `audit run`), or import saved copies such as "
+                "Open Terms Archive versions: `audit import 'Signal/Privacy Policy.md' --company signal "
+                "--type privacy-policy --url URL`")
 
     @property
     def all_cards(self) -> list[Scorecard]:
@@ -108,11 +133,16 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
                     "scored from the other pages")
         probes = load_outcomes(ws.archive_dir, decl.slug)
         card = score_company(rubric, decl.slug, decl.name, usable, failed, probes, reviews, decl.not_applicable)
+        unread = unread_documents(failed, rubric)
         if usable:
+            card = mark_incomplete(card, rubric, unread)
             out.cards.append(card)
+            if not card.complete:
+                out.warnings.append(incomplete_warning(card))
             continue
-        reason = NO_DOCUMENT_DECLARED if not decl.documents else EVERY_DOCUMENT_FAILED
-        card = unevaluated_card(card, rubric, reason)
+        reason = (NO_DOCUMENT_DECLARED if not decl.documents
+                  else NO_DOCUMENT_IN_LANGUAGE if all(d.status != "failed" for d in failed) else EVERY_DOCUMENT_FAILED)
+        card = replace(unevaluated_card(card, rubric, reason), incomplete=tuple(unread))
         if any(p.level is not None for p in probes.values()):
             out.cards.append(card)  # the probes were evaluated; the policies were not
             out.warnings.append(f"{decl.slug}: policies could not be evaluated ({reason}); "
@@ -124,8 +154,10 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
     return out
 
 
+NEVER_FETCHED = "never fetched (run `audit fetch`)"
 EVERY_DOCUMENT_FAILED = "every declared document failed to fetch or parse"
 NO_DOCUMENT_DECLARED = "no document declared"
+NO_DOCUMENT_IN_LANGUAGE = "no declared document is in a language the rubric reads"
 UNREAD_NOTE = "could not be evaluated: no document could be read"
 
 
@@ -159,7 +191,7 @@ def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: Decl
         return _local(ws, rubric, decl, doc, out, archive)
     state = archive.state(decl.slug, doc.key)
     if state.good is None:
-        err = state.last.error if state.last and state.last.error else "never fetched (run `audit fetch`)"
+        err = state.last.error if state.last and state.last.error else NEVER_FETCHED
         return DocumentRef(doc.type, doc.url, None, None, "failed", err), None, ()
     good = state.good
     data = archive.get(good.sha256)
@@ -172,32 +204,44 @@ def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: Decl
     ctype = (good.headers or {}).get("content-type")
     url = good.final_url or doc.url
     try:
-        findings, silence, title, warnings = _findings(ws, rubric, data, good.sha256, ctype, url, doc, out)
+        findings, silence, title, warnings, language = _findings(
+            ws, rubric, data, good.sha256, ctype, url, doc, out, (good.headers or {}).get("content-language"))
     except InputError as e:
         return DocumentRef(doc.type, doc.url, good.sha256, good.time, "failed", str(e)), None, ()
-    ref = DocumentRef(doc.type, doc.url, good.sha256, good.time, status, error, title or None, True)
+    ref = DocumentRef(doc.type, doc.url, good.sha256, good.time, status, error, title or None, True, language=language)
     warnings = warnings + ((f"stale: {error}",) if status == "stale" else ())
-    return ref, (findings, silence), warnings
+    return _language_checked(rubric, ref, (findings, silence), warnings)
+
+
+def _language_checked(rubric: Rubric, ref: DocumentRef, reading, warnings):
+    """A document in a language the rubric does not read is not read (its criteria: not-evaluated)."""
+    if readable(ref.language, rubric.languages):
+        return ref, reading, warnings
+    return ref, None, warnings + (
+        f"{unsupported_language(ref.language)} by rubric {rubric.id} (it reads {', '.join(rubric.languages)}); "
+        "the criteria this document answers are not evaluated",)
 
 
 def _local(ws, rubric, decl: Declaration, doc: DeclaredDocument, out, archive: Archive | None = None):
     path = decl.local_path(doc)
-    shown = _shown_path(ws, path)
+    shown = doc.url or _shown_path(ws, path)
+    public = doc.url is not None  # a saved copy of a public page, cited by the URL the user gave
     try:
         if path.stat().st_size > MAX_BYTES:
             raise InputError(f"file too large (the limit is {MAX_BYTES:,} bytes)")
         data = path.read_bytes()
     except OSError as e:
-        return DocumentRef(doc.type, shown, None, None, "failed", f"cannot read: {e.strerror or e}", None, False), None, ()
+        return DocumentRef(doc.type, shown, None, None, "failed", f"cannot read: {e.strerror or e}", None, public), None, ()
     except InputError as e:
-        return DocumentRef(doc.type, shown, None, None, "failed", str(e), None, False), None, ()
+        return DocumentRef(doc.type, shown, None, None, "failed", str(e), None, public), None, ()
     sha = hashlib.sha256(data).hexdigest()
     when = _local_time(archive, decl, doc, shown, sha, len(data), path)
     try:
-        findings, silence, title, warnings = _findings(ws, rubric, data, sha, None, path.name, doc, out)
+        findings, silence, title, warnings, language = _findings(ws, rubric, data, sha, None, path.name, doc, out)
     except InputError as e:
-        return DocumentRef(doc.type, shown, sha, when, "failed", str(e), None, False), None, ()
-    return DocumentRef(doc.type, shown, sha, when, "ok", None, title or None, False), (findings, silence), warnings
+        return DocumentRef(doc.type, shown, sha, when, "failed", str(e), None, public), None, ()
+    ref = DocumentRef(doc.type, shown, sha, when, "ok", None, title or None, public, language=language)
+    return _language_checked(rubric, ref, (findings, silence), warnings)
 
 
 def _local_time(archive: Archive | None, decl: Declaration, doc: DeclaredDocument, shown: str, sha: str,
@@ -208,32 +252,31 @@ def _local_time(archive: Archive | None, decl: Declaration, doc: DeclaredDocumen
 
 
 def _shown_path(ws, path: Path) -> str:
-    """A local document's path as shown in scorecards: relative to the workspace, never absolute."""
-    try:
-        return path.resolve().relative_to(ws.root.resolve()).as_posix()
-    except ValueError:
-        return path.name
+    """A local document as cited in scorecards: its file name, never a path of this machine
+    (folder names can say more than the worker means to; give `url =` to cite a public copy)."""
+    return path.name
 
 
-def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredDocument, out: WorkspaceScores):
+def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredDocument, out: WorkspaceScores,
+              content_language: str | None = None):
     # ranges enter the key as their tables; a declaration without ranges keeps its old keys
     key = cache_key(sha, rubric.sha256, ctype or _ext(filename), selectors_plain(doc.select),
-                    selectors_plain(doc.remove), (reader_version(rubric), EXTRACTOR_VERSION, doc.type))
+                    selectors_plain(doc.remove), (reader_version(rubric), EXTRACTOR_VERSION, doc.type, content_language))
     extracted = extract(data, content_type=ctype, filename=filename, select=list(doc.select) or None,
-                        remove=list(doc.remove) or None)
+                        remove=list(doc.remove) or None, content_language=content_language)
     cached = load_cached(ws.archive_dir, key, extracted.text)  # verified against the text, or None
     if cached is not None:
         out.cache_hits += 1
         findings, silence = cached[0], cached[1]
-        return findings, silence, extracted.title, tuple(extracted.warnings)
+        return findings, silence, extracted.title, tuple(extracted.warnings), extracted.language
     out.cache_misses += 1
     reading = read_document(rubric, extracted, doc.type)
     findings, silence = reading.findings(), reading.silence()
     try:
-        store_cached(ws.archive_dir, key, findings, extracted.title, extracted.warnings, silence)
+        store_cached(ws.archive_dir, key, findings, extracted.title, extracted.warnings, silence, extracted.language)
     except OSError:
         pass  # a read-only archive still scores, just without the cache
-    return findings, silence, extracted.title, tuple(extracted.warnings)
+    return findings, silence, extracted.title, tuple(extracted.warnings), extracted.language
 
 
 def _ext(filename) -> str:
