@@ -143,6 +143,29 @@ class CriterionResult:
     confidence: float | None = None
     needs_review: bool = False
 
+    @property
+    def documentation(self) -> str:
+        """Where the criterion is explained: its entry on the published methodology page (relative to
+        the published site, where scorecards.json lives)."""
+        return f"methodology.html#criterion-{self.id}"
+
+    @property
+    def reason(self) -> str:
+        """One line on why the criterion has its level (OSSF Scorecard's `reason`)."""
+        level = self.level.value
+        if self.review is not None:
+            return _one_line(f"{level}: reviewed by {self.review.reviewer or 'anonymous'}: {self.review.rationale}")
+        first = self.evidence[0] if self.evidence else None
+        if self.note and (first is None or self.level in (Level.NOT_APPLICABLE, Level.NOT_EVALUATED, Level.UNREVIEWED)
+                          or self.note.startswith("met:")):
+            return _one_line(f"{level}: {self.note}" if not self.note.startswith(level) else self.note)
+        if first is None:
+            return f"{level}: nothing in the documents read speaks to it"
+        sure = f", confidence {self.confidence:.2f}" if self.confidence is not None else ""
+        how = "evidence for and against" if self.conflicting else (
+            "the text states the opposite" if self.level is Level.NOT_MET else "the text says")
+        return _one_line(f'{level}: {how}: "{first.quote}" ({first.document}{sure})')
+
     def to_json(self) -> dict:
         out = {
             "id": self.id,
@@ -155,6 +178,8 @@ class CriterionResult:
             "conflicting": self.conflicting,
             "confidence": self.confidence,
             "needs_review": self.needs_review,
+            "reason": self.reason,
+            "documentation": self.documentation,
             "evidence": [e.to_json() for e in self.evidence],
         }
         if self.review is not None:
@@ -168,6 +193,11 @@ class CriterionResult:
         if self.note:
             out["note"] = self.note
         return out
+
+
+def _one_line(s: str, limit: int = 200) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)

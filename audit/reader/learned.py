@@ -16,12 +16,15 @@ from audit.errors import InputError
 from audit.extract.text import ExtractedText
 from audit.models import DocumentRef, Level, Polarity
 from audit.reader.features import document_features, document_topics
-from audit.reader.model import CLASSES, load_model, stage2_matrix
+from audit.reader.model import CLASSES, load_model, rules_guard, stage2_matrix
 from audit.rubric.model import Rubric
 from audit.score.engine import decide_level
 from audit.score.matcher import Finding, find_all
 
 READER_ID = "learned"
+#: bump when the reading code (not the model) changes what a document reads as: it enters the
+#: findings cache key with the model's hash
+READER_REVISION = 2
 MAX_QUOTES = 5
 SUPPORT_FLOOR = 0.25  # a further quote must carry the decided level at least this strongly
 _REF = DocumentRef("other", "", "", "")
@@ -67,7 +70,7 @@ def _model():
 
 def reader_version(rubric: Rubric) -> str:
     model = model_for(rubric)
-    return f"{READER_ID}:{model.version}" if model is not None else "rules"
+    return f"{READER_ID}:{model.version}:{READER_REVISION}" if model is not None else "rules"
 
 
 def model_for(rubric: Rubric):
@@ -99,13 +102,19 @@ def read_document(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> Do
         if level is Level.NO_DISCLOSURE:
             readings[cid] = Reading(level, confidence, ())
             continue
-        readings[cid] = Reading(level, confidence, _quotes(extracted, probs[:, ci, CLASSES.index(level.value)], cid, level,
-                                                           confidence))
+        quotes = _quotes(extracted, probs[:, ci, CLASSES.index(level.value)], cid, level, confidence)
+        if rules_guard(level.value, rule_levels[cid]) != level.value:
+            # the rules read only evidence against: both sides go to the engine, which caps the
+            # level at partial and marks it conflicting
+            quotes = quotes + tuple(f for f in rules.get(cid, []) if f.polarity is Polarity.AGAINST)
+        readings[cid] = Reading(level, confidence, quotes)
     return DocumentReading(readings)
 
 
 def _quotes(extracted: ExtractedText, strength: np.ndarray, cid: str, level: Level, confidence: float) -> tuple[Finding, ...]:
-    order = sorted(range(len(strength)), key=lambda i: (-float(strength[i]), i))
+    # a heading (a page title) is context, not a statement: quoted only where the text is all headings
+    said = [i for i, s in enumerate(extracted.sentences) if extracted.blocks[s.block].kind != "heading"]
+    order = sorted(said or range(len(strength)), key=lambda i: (-float(strength[i]), i))
     polarity = Polarity.AGAINST if level is Level.NOT_MET else Polarity.FOR
     out = []
     for rank, i in enumerate(order[:MAX_QUOTES]):

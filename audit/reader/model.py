@@ -147,6 +147,13 @@ def stage2_rows(criteria, probs: np.ndarray, doc_type: str, rule_levels: dict[st
     return rows
 
 
+def rules_guard(level: str, rule_level: str) -> str:
+    """The hand rules as a guard: where they read only evidence against the practice, the learned
+    reader's `met` is capped at `partial` (METHODOLOGY: evidence against caps at partial), and the
+    rules' quotes join the evidence, so the level is marked conflicting for a review."""
+    return "partial" if level == "met" and rule_level == "not-met" else level
+
+
 def write_model(path: Path, model_json: dict, w1: np.ndarray) -> None:
     path.mkdir(parents=True, exist_ok=True)
     (path / STAGE1).write_bytes(zlib.compress(np.ascontiguousarray(w1, dtype="<f2").tobytes(), 9))

@@ -25,7 +25,7 @@ from audit.extract.markdown import extract_plain
 from audit.models import Level
 from audit.reader.corpus import LabelledDocument, sentences_of_span
 from audit.reader.features import document_features, document_topics
-from audit.reader.model import CLASSES, LEVELS, ReaderModel, stage2_matrix, stage2_rows
+from audit.reader.model import CLASSES, LEVELS, ReaderModel, rules_guard, stage2_matrix, stage2_rows
 from audit.rubric.model import Rubric
 from audit.score.engine import decide_level
 from audit.score.matcher import find_all
@@ -283,7 +283,8 @@ def predict(model: ReaderModel, p: PreparedDocument) -> tuple[list[str], list[fl
     probs = model.sentence_probabilities(p.features)
     x2 = stage2_matrix(model.criteria, model.stage2_features, probs, p.doc.doc_type, p.rule_levels, p.topics)
     decided = model.decide(model.document_probabilities(x2))
-    return [lv for lv, _ in decided], [c for _, c in decided], probs
+    levels = [rules_guard(lv, p.rule_levels[cid]) for cid, (lv, _) in zip(model.criteria, decided)]
+    return levels, [c for _, c in decided], probs
 
 
 def model_json(model: ReaderModel, corpus, rubric: Rubric) -> tuple[dict, np.ndarray]:
