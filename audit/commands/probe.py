@@ -52,13 +52,22 @@ def _warn_if_proxied(decls) -> None:
               help="Port of plain HTTP for the redirect check (for staging servers).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format (data on stdout).")
+@click.option("--deep", is_flag=True, default=False,
+              help="Also scan each host with sslyze (hundreds of handshakes per host; needs the `tls` extra) and "
+                   "judge it against Mozilla's intermediate TLS profile.")
 @user_agent_option
-def probe(slugs, workspace, allow_private_network, ca_bundle, timeout, http_port, fmt, user_agent):
+def probe(slugs, workspace, allow_private_network, ca_bundle, timeout, http_port, fmt, user_agent, deep):
     """Probe TLS, certificate, HTTPS redirect/HSTS and security.txt of each declared host.
 
     Each run is stored in archive/probes/SLUG.jsonl and used by `audit score`. Loopback and
     private addresses are refused unless --allow-private-network.
     """
+    if deep:
+        from audit.probe import deep as deepmod
+
+        if not deepmod.available():
+            click.echo(deepmod.INSTALL_HINT, err=True)
+            raise SystemExit(2)
     ws = Workspace.open(workspace)
     require_slugs(ws, slugs)
     decls, problems = load_declarations(ws, slugs or None)
@@ -82,7 +91,7 @@ def probe(slugs, workspace, allow_private_network, ca_bundle, timeout, http_port
         workers=max(1, int(ws.setting("workers"))), progress=progress,
         timeout=float(timeout if timeout is not None else ws.setting("timeout")), ca_bundle=bundle,
         allow_private=allow_private_network or bool(ws.setting("allow_private_network")), http_port=http_port,
-        user_agent=user_agent,
+        user_agent=user_agent, deep=deep,
     )
     if fmt == "json":
         from audit.schemas import schema_url

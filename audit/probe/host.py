@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from audit.probe import certificate, http, tls
+from audit.probe import certificate, deep as deepmod, http, tls
 from audit.probe.status import ERROR, Target, TargetRefused, resolve
 
 
@@ -20,6 +20,8 @@ class HostProbe:
     https: http.HttpsResult
     security_txt: http.SecurityTxtResult
     error: str | None = None
+    deep: deepmod.DeepResult | None = None  # only with `audit probe --deep`
+
 
     @property
     def label(self) -> str:
@@ -32,7 +34,8 @@ class HostProbe:
     def to_json(self) -> dict:
         return {"host": self.label, "address": self.target.address if self.target else None, "error": self.error,
                 "tls": self.tls.to_json(), "certificate": self.certificate.to_json(),
-                "https": self.https.to_json(), "security_txt": self.security_txt.to_json()}
+                "https": self.https.to_json(), "security_txt": self.security_txt.to_json()} | (
+                    {"deep": self.deep.to_json()} if self.deep is not None else {})
 
 
 def _unprobed(spec: str, target: Target | None, reason: str) -> HostProbe:
@@ -41,8 +44,10 @@ def _unprobed(spec: str, target: Target | None, reason: str) -> HostProbe:
 
 
 def probe_host(spec: str, *, timeout: float = 10.0, ca_bundle: str | None = None,
-               allow_private: bool = False, http_port: int = 80, user_agent: str | None = None) -> HostProbe:
-    """All probes of one host. A host that is refused or unreachable gets every probe "not run"."""
+               allow_private: bool = False, http_port: int = 80, user_agent: str | None = None,
+               deep: bool = False) -> HostProbe:
+    """All probes of one host. A host that is refused or unreachable gets every probe "not run".
+    DEEP adds the sslyze scan (`deep.py`) when the host speaks TLS."""
     try:
         target = resolve(spec, allow_private)
     except TargetRefused as e:
@@ -55,7 +60,11 @@ def probe_host(spec: str, *, timeout: float = 10.0, ca_bundle: str | None = None
     cert = certificate.probe_certificate(target, tls_result.leaf_der, ca_bundle, timeout)
     https = http.probe_https(target, timeout, http_port, user_agent)
     sectxt = http.probe_security_txt(target, timeout, user_agent)
-    return HostProbe(spec, target, tls_result, cert, https, sectxt)
+    extra = None
+    if deep:
+        extra = (deepmod.not_run(f"not scanned: {tls_result.reason}") if tls_result.plain_http
+                 else deepmod.scan(target, timeout, ca_bundle))
+    return HostProbe(spec, target, tls_result, cert, https, sectxt, deep=extra)
 
 
 def probe_hosts(specs: list[str], *, workers: int = 4, progress=None, **options) -> list[HostProbe]:

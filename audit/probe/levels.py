@@ -23,6 +23,7 @@ from audit.probe.http import ONE_YEAR
 from audit.probe.status import COMPLETED
 from audit.probe.tls import ACCEPTED, UNTESTABLE
 from audit.probe import certificate as certmod
+from audit.probe import deep as deepmod
 
 TRANSPORT = "transport-security"
 HTTPS = "https-enforced"
@@ -39,7 +40,15 @@ def _versions(hp: HostProbe, outcome: str) -> list[str]:
 
 
 def transport_level(hp: HostProbe) -> tuple[Level | None, list[str]]:
-    """(level, findings) of one host; level None if TLS or the certificate could not be measured."""
+    """(level, findings) of one host; level None if TLS or the certificate could not be measured.
+    With a deep scan (`audit probe --deep`) the level can only go down (`deep.adjust`)."""
+    level, findings = _default_transport_level(hp)
+    if hp.deep is not None and not hp.tls.plain_http:
+        return deepmod.adjust(level, findings, hp.deep)
+    return level, findings
+
+
+def _default_transport_level(hp: HostProbe) -> tuple[Level | None, list[str]]:
     t, c = hp.tls, hp.certificate
     if t.plain_http:
         return Level.NOT_MET, [t.reason or "no HTTPS"]
@@ -162,6 +171,9 @@ def _quote_transport(hp: HostProbe, level: Level | None, findings: list[str]) ->
     for v in t.versions:
         if v.outcome == UNTESTABLE:
             parts.append(f"{v.version} not tested ({v.reason})")
+    if hp.deep is not None and hp.deep.status == COMPLETED:
+        parts.append(f"Mozilla {hp.deep.profile} profile (sslyze {hp.deep.sslyze_version}): "
+                     + ("compliant" if hp.deep.compliant else f"{len(hp.deep.issues)} deviation(s)"))
     text = "; ".join(parts) + "."
     return text + (" Findings: " + "; ".join(findings) + "." if findings else "")
 
@@ -196,7 +208,8 @@ def _quote_security_txt(hp: HostProbe, level: Level | None, findings: list[str])
 
 _PARTS = {
     TRANSPORT: (transport_level, _quote_transport, lambda hp: {"tls": hp.tls.to_json(), "certificate": hp.certificate.to_json(),
-                                                               "grade_estimate": {"grade": estimate_grade(hp), "label": GRADE_LABEL}}),
+                                                               "grade_estimate": {"grade": estimate_grade(hp), "label": GRADE_LABEL}}
+                | ({"deep": hp.deep.to_json()} if hp.deep is not None else {})),
     HTTPS: (https_level, _quote_https, lambda hp: {"https": hp.https.to_json()}),
     DISCLOSURE: (security_txt_level, _quote_security_txt, lambda hp: {"security_txt": hp.security_txt.to_json()}),
 }
@@ -251,6 +264,10 @@ def outcomes(probes: list[HostProbe], fetched_at: str) -> dict[str, dict]:
             untested = sorted({v for hp in probes for v in hp.tls.untestable})
             if untested:
                 notes.append(f"{', '.join(untested)} not tested (the local OpenSSL cannot offer it, or failed)")
+            deep = [hp.deep for hp in probes if hp.deep is not None and hp.deep.status == COMPLETED]
+            if deep:
+                notes.append(f"deep scan: sslyze {deep[0].sslyze_version} against the Mozilla {deep[0].profile} "
+                             f"profile {deep[0].profile_version}")
             grade = worst_grade([estimate_grade(hp) for hp in probes])
             if grade:
                 notes.append(f"grade {grade} ({GRADE_LABEL})")
