@@ -29,17 +29,23 @@ def _write(root: Path, rel: str, text: str = "x\n") -> None:
     p.write_text(text)
 
 
-@pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="needs git and bash")
-def test_commit_step_never_commits_the_cache(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(GIT_CEILING_DIRECTORIES=str(tmp_path), GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1",
-               HOME=str(tmp_path))
+def _clone_with_remote(tmp_path: Path, env: dict) -> tuple[Path, Path]:
+    """A bare "remote" and a work tree that tracks it, one empty commit pushed."""
     remote, work = tmp_path / "remote.git", tmp_path / "work"
     _git(tmp_path, "init", "-q", "--bare", str(remote), env=env)
     _git(tmp_path, "init", "-q", str(work), env=env)
     _git(work, "remote", "add", "origin", str(remote), env=env)
     _git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "start", env=env)
     _git(work, "push", "-q", "-u", "origin", "HEAD", env=env)
+    return remote, work
+
+
+@pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="needs git and bash")
+def test_commit_step_never_commits_the_cache(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CEILING_DIRECTORIES=str(tmp_path), GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1",
+               HOME=str(tmp_path))
+    remote, work = _clone_with_remote(tmp_path, env)
     # what a run leaves behind; deliberately no .gitignore: the step must not depend on one
     for rel in ("archive/snapshots/ab/" + "ab" * 32, "archive/documents/acme/k.jsonl", "archive/probes/acme.jsonl",
                 "archive/cache/cd/" + "cd" * 32 + ".json", "reports/scorecards.json", "reports/history.jsonl"):
@@ -79,12 +85,7 @@ def test_exit_2_still_commits_updates_the_issue_and_fails_the_job(tmp_path):
                GH_LOG=str(gh_log), GITHUB_OUTPUT=str(tmp_path / "out.txt"),
                GITHUB_STEP_SUMMARY=str(tmp_path / "summary.txt"), GITHUB_RUN_ID="1", COMPANIES="",
                AUDIT_SIGNING_KEY="", AUDIT_OFFLINE="1", SOURCE_DATE_EPOCH="1764288000")
-    remote, work = tmp_path / "remote.git", tmp_path / "work"
-    _git(tmp_path, "init", "-q", "--bare", str(remote), env=env)
-    _git(tmp_path, "init", "-q", str(work), env=env)
-    _git(work, "remote", "add", "origin", str(remote), env=env)
-    _git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "start", env=env)
-    _git(work, "push", "-q", "-u", "origin", "HEAD", env=env)
+    remote, work = _clone_with_remote(tmp_path, env)
     _write(work, "companies/docs/le.txt", "We notify users before we disclose their data.\n")
     _write(work, "companies/good.toml",
            'name = "Good"\n\n[[documents]]\ntype = "law-enforcement-guidelines"\npath = "docs/le.txt"\n')
