@@ -6,6 +6,8 @@ in one place: `--workspace DIR`, else `AUDIT_WORKSPACE`, else the current direct
 
 from __future__ import annotations
 
+import re
+
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ DEFAULT_SETTINGS: dict = {
     "workers": 4,            # hosts fetched in parallel
     "ignore_robots": False,
     "rubric": None,
+    "security_contact": None,  # mailto:/https:/tel: URI: the published site gets a .well-known/security.txt
 }
 
 
@@ -116,6 +119,8 @@ def load_settings(root: Path) -> dict:
         if isinstance(default, (int, float)) and not isinstance(default, bool) and (
                 isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
             raise InputError(f"{path}: {key} must be a non-negative number")
+        if key == "security_contact" and not (isinstance(value, str) and re.match(r"(mailto:|https://|tel:)\S+$", value)):
+            raise InputError(f"{path}: security_contact must be a mailto:, https: or tel: URI (RFC 9116)")
         settings[key] = value
     return settings
 

@@ -46,7 +46,8 @@ def report(slugs, out_dir, rubric_id, workspace, sign_key, publish_internal):
 
     # site, scorecards.json and its signature are swapped in together (audit/report/stage.py)
     with staged(out) as stage:
-        written = write_report(stage, cards, rubric, history_for_site(stage), signer.site_extra() if signer else None)
+        extra = dict(signer.site_extra() if signer else {}, security_contact=ws.setting("security_contact"))
+        written = write_report(stage, cards, rubric, history_for_site(stage), extra)
         if signer:
             signer.sign_reports(stage)
     written = [out / p.relative_to(stage) for p in written]

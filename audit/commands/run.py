@@ -109,6 +109,7 @@ def run(slugs, fail_under, fail_on_drop, fail_on_incomplete, shard, merge_dirs, 
                       summary_file=summary_file, failures_file=failures_file, previous_dir=ws.reports_dir)
 
     def report(out, cards, rubric_, history, extra):
+        extra = dict(extra or {}, security_contact=ws.setting("security_contact"))
         write_report(out, cards, rubric_, history=history, extra=extra)
 
     if merge_dirs:  # `--merge A B C`: the words after the first folder are folders too

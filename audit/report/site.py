@@ -191,7 +191,19 @@ def render_site(cards: list[Scorecard], rubric: Rubric, history=None, extra: dic
         files[f"badges/{c.slug}.json"] = badge_endpoint_json(c)
     # the schema of scorecards.json, published beside it (its $id is where the repository serves it)
     files[f"schemas/{schemas.FILES['scorecards']}"] = schemas.text("scorecards")
+    if extra.get("security_contact"):
+        files[".well-known/security.txt"] = security_txt(extra["security_contact"], when)
     return files
+
+
+def security_txt(contact: str, generated: str) -> str:
+    """RFC 9116 security.txt for the published site: its Contact, and Expires a year after the
+    report was generated (a site that is no longer refreshed stops claiming a live contact)."""
+    from datetime import datetime, timedelta
+
+    expires = datetime.strptime(generated, "%Y-%m-%dT%H:%M:%SZ") + timedelta(days=365)
+    return (f"Contact: {contact}\nExpires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}\n"
+            "Preferred-Languages: en\n")
 
 
 def write_report(out_dir, cards: list[Scorecard], rubric: Rubric, history=None, extra: dict | None = None) -> list[Path]:
