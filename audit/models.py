@@ -94,6 +94,7 @@ class Evidence:
     level: Level  # the level this quote supports on its own
     observation: dict | None = None  # raw probe observations, for probe criteria
     confidence: float | None = field(default=None, compare=False)  # the reader's, for its deciding quote
+    original: str | None = None  # the page's own characters where normalisation changed them (invisible ones as <U+XXXX>)
 
     def to_json(self) -> dict:
         out = {
@@ -107,6 +108,8 @@ class Evidence:
             "polarity": self.polarity.value,
             "signal": self.signal,
         }
+        if self.original is not None:
+            out["original"] = self.original
         if self.observation is not None:
             out["observation"] = self.observation
         return out

@@ -132,3 +132,28 @@ def test_pdf_text_in_render_mode_3_is_not_read(run_cli, tmp_path):
 def test_html_comments_in_markdown_are_not_text(run_cli, tmp_path, comment):
     md = f"# Law enforcement\n\n{BASE}\n\n{comment}\n"
     assert _level(run_cli, tmp_path, "doc.md", md) == "no-disclosure"
+
+
+@pytest.mark.parametrize("word,look_alike", [("warrant", "w\u0430rrant"), ("content", "c\u03bfntent")],
+                         ids=["cyrillic-a", "greek-omicron"])
+def test_a_look_alike_letter_in_a_credited_sentence_earns_nothing_and_asks_for_review(run_cli, tmp_path, word,
+                                                                                   look_alike):
+    path = tmp_path / "doc.html"
+    path.write_text(_page(f"<p>{POSITIVE.replace(word, look_alike)}</p>"), encoding="utf-8")
+    r = run_cli("check", path, "--format", "json")
+    assert r.code == 0, r
+    wfc = next(c for c in json.loads(r.out)["companies"][0]["criteria"] if c["id"] == "warrant-for-content")
+    assert wfc["level"] == "no-disclosure" and wfc["needs_review"] is True, wfc
+
+
+@pytest.mark.parametrize("ch", ["\u200d", "\u2060", "\u202e"], ids=lambda c: f"U+{ord(c):04X}")
+def test_a_quote_shows_the_characters_that_were_there(run_cli, tmp_path, ch):
+    sentence = POSITIVE.replace("warrant", f"war{ch}rant")
+    path = tmp_path / "doc.html"
+    path.write_text(_page(f"<p>{sentence}</p>"), encoding="utf-8")
+    r = run_cli("check", path, "--format", "json")
+    assert r.code == 0, r
+    [ev] = [e for c in json.loads(r.out)["companies"][0]["criteria"] if c["id"] == "warrant-for-content"
+            for e in c["evidence"]][:1]
+    assert ev["quote"] == POSITIVE  # what was read
+    assert ev["original"] == POSITIVE.replace("warrant", f"war<U+{ord(ch):04X}>rant")  # what was there

@@ -37,9 +37,31 @@ class ExtractedText:
     format: str = "text"  # html | pdf | markdown | text
     warnings: tuple[str, ...] = field(default=())
     language: str | None = None  # primary language tag (audit/extract/language.py)
+    #: words that mixed Latin with Cyrillic/Greek look-alikes (read as Latin): never credited
+    suspect: tuple[tuple[int, int], ...] = field(default=())
+    #: block index -> the block's text before normalisation, where normalisation changed more than spaces
+    raw_blocks: dict = field(default_factory=dict, compare=False, repr=False)
 
     def sentence_text(self, s: Sentence) -> str:
         return self.text[s.start : s.end]
+
+    def in_suspect_word(self, start: int, end: int) -> bool:
+        return any(a < end and start < b for a, b in self.suspect)
+
+    def original(self, start: int, end: int) -> str | None:
+        """The characters the page had at text[start:end] before normalisation (invisible ones shown
+        as <U+XXXX>), or None where normalisation changed nothing there but spaces."""
+        for i, b in enumerate(self.blocks):
+            if b.start <= start and end <= b.end:
+                raw = self.raw_blocks.get(i)
+                if raw is None:
+                    return None
+                where = source_offsets(raw, self.text[b.start:b.end])
+                if where is None:
+                    return None
+                a, z = where[start - b.start], where[end - b.start - 1] + 1
+                return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) == "Cf" else c for c in raw[a:z])
+        return None
 
 
 def normalise_space(s: str) -> str:
@@ -105,6 +127,37 @@ def _fold_mixed_scripts(s: str) -> str:
     return _WORD.sub(fold, s)
 
 
+def source_offsets(raw: str, normalised: str) -> list[int] | None:
+    """For each character of normalise_space(raw), the offset in raw it came from (None if the
+    replay does not give the same text)."""
+    chars: list[str] = []
+    src: list[int] = []
+    for i, c in enumerate(raw):
+        for ch in (c if c.isascii() else unicodedata.normalize("NFKC", c)):
+            if unicodedata.category(ch) != "Cf":
+                chars.append(ch)
+                src.append(i)
+    folded = _fold_mixed_scripts("".join(chars)).replace(MIXED_SCRIPT_MARK, "")
+    if len(folded) != len(chars):
+        return None
+    out: list[str] = []
+    where: list[int] = []
+    space = True
+    for ch, i in zip(folded, src):
+        if ch.isspace():
+            if space:
+                continue
+            ch, space = " ", True
+        else:
+            space = False
+        out.append(ch)
+        where.append(i)
+    while out and out[-1] == " ":
+        out.pop()
+        where.pop()
+    return where if "".join(out) == normalised else None
+
+
 def build(blocks: list[tuple[str, str]], title: str = "", fmt: str = "text", warnings=()) -> ExtractedText:
     """Join (kind, text) blocks into one text and split it into sentences with offsets."""
     parts: list[str] = []
@@ -112,16 +165,30 @@ def build(blocks: list[tuple[str, str]], title: str = "", fmt: str = "text", war
     pos = 0
     heading = ""
     mixed = 0
+    suspect: list[tuple[int, int]] = []
+    raw_blocks: dict[int, str] = {}
     for kind, raw in _join_broken_paragraphs(blocks):
         t = normalise_space(raw)
+        marks: list[int] = []
         if MIXED_SCRIPT_MARK in t:
             mixed += t.count(MIXED_SCRIPT_MARK)
-            t = " ".join(t.replace(MIXED_SCRIPT_MARK, "").split())
+            j = 0
+            for ch in t:
+                if ch == MIXED_SCRIPT_MARK:
+                    marks.append(j)
+                else:
+                    j += 1
+            t = t.replace(MIXED_SCRIPT_MARK, "")
         if not t:
             continue
         if parts:
             parts.append(BLOCK_SEPARATOR)
             pos += len(BLOCK_SEPARATOR)
+        for m in marks:
+            w = _WORD.match(t, m)
+            suspect.append((pos + m, pos + (w.end() if w else m + 1)))
+        if not raw.isascii() and t != " ".join(raw.split()):
+            raw_blocks[len(out_blocks)] = raw
         if kind == "heading":
             heading = t
         out_blocks.append(Block(pos, pos + len(t), kind, heading if kind != "heading" else t))
@@ -137,7 +204,8 @@ def build(blocks: list[tuple[str, str]], title: str = "", fmt: str = "text", war
                                       "(read as the Latin word a person sees); review this document",)
     if not title:
         title = next((text[b.start : b.end] for b in out_blocks if b.kind == "heading"), "")
-    return ExtractedText(text, tuple(out_blocks), tuple(sentences), title[:300], fmt, tuple(warnings))
+    return ExtractedText(text, tuple(out_blocks), tuple(sentences), title[:300], fmt, tuple(warnings),
+                         suspect=tuple(suspect), raw_blocks=raw_blocks)
 
 
 _OPEN_END = re.compile(r"[\w,“\"(–-]\s*$")

@@ -8,7 +8,7 @@ criterion the model was not trained on, the rules' own findings stand (confidenc
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from audit.score.matcher import Finding, find_all
 READER_ID = "learned"
 #: bump when the reading code (not the model) changes what a document reads as: it enters the
 #: findings cache key with the model's hash
-READER_REVISION = 2
+READER_REVISION = 3
 MAX_QUOTES = 5
 SUPPORT_FLOOR = 0.25  # a further quote must carry the decided level at least this strongly
 _REF = DocumentRef("other", "", "", "")
@@ -81,6 +81,44 @@ def model_for(rubric: Rubric):
 
 
 def read_document(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> DocumentReading:
+    reading = _read(rubric, extracted, doc_type)
+    if extracted.suspect:
+        reading = _no_credit_for_look_alikes(reading, extracted)
+    return DocumentReading({cid: replace(r, findings=attach_originals(r.findings, extracted))
+                            for cid, r in reading.readings.items()})
+
+
+def _no_credit_for_look_alikes(reading: DocumentReading, extracted: ExtractedText) -> DocumentReading:
+    """A quote with a word that mixes Latin and Cyrillic/Greek look-alike letters earns no credit:
+    the criterion drops it, and where nothing else carries the level it is silent with confidence 0,
+    which flags it for a human review."""
+    out = {}
+    for cid, r in reading.readings.items():
+        if r.level not in (Level.MET, Level.PARTIAL):
+            out[cid] = r
+            continue
+        kept = tuple(f for f in r.findings if not extracted.in_suspect_word(f.start, f.end))
+        if len(kept) == len(r.findings):
+            out[cid] = r
+        elif any(f.polarity is Polarity.FOR for f in kept):
+            out[cid] = replace(r, findings=kept, confidence=0.0 if r.confidence is not None else None)
+        else:
+            out[cid] = Reading(Level.NO_DISCLOSURE, 0.0, ())
+    return DocumentReading(out)
+
+
+def attach_originals(findings, extracted: ExtractedText) -> tuple[Finding, ...]:
+    """Each quote with the page's own characters beside it, where normalisation changed them."""
+    if not extracted.raw_blocks:
+        return tuple(findings)
+    out = []
+    for f in findings:
+        original = extracted.original(f.start, f.end)
+        out.append(replace(f, original=original) if original is not None and original != f.quote else f)
+    return tuple(out)
+
+
+def _read(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> DocumentReading:
     rules = find_all(rubric, extracted)
     model = model_for(rubric)
     readings: dict[str, Reading] = {}

@@ -213,8 +213,8 @@ def _confidence(c: Criterion, level: Level, evidence: tuple[Evidence, ...], docu
     if c.method != "text":
         return None
     if level is Level.NO_DISCLOSURE:
-        values = [d.silence.get(c.id) for d in documents]
-        return min(values) if values and None not in values else None
+        values = [d.silence[c.id] for d in documents if c.id in d.silence]
+        return min(values) if values else None
     return evidence[0].confidence if evidence else None
 
 
@@ -255,4 +255,5 @@ def _evidence(ref: DocumentRef, f: Finding) -> Evidence:
         signal=f.signal,
         level=f.level,
         confidence=f.confidence,
+        original=f.original,
     )

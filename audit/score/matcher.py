@@ -29,6 +29,7 @@ class Finding:
     hedged: bool = False
     confidence: float | None = None  # the reader's calibrated confidence in the level (None: rules alone)
     strength: float | None = None  # how strongly this sentence carries the level (the reader's; deciding = highest)
+    original: str | None = None  # the page's own characters, where normalisation changed them (see ExtractedText.original)
 
 
 _WORD = re.compile(r"[\w'’]+")

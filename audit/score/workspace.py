@@ -47,7 +47,7 @@ from audit.rubric.model import Rubric
 from audit.score.engine import DocumentFindings, coverage_of, demand_scores, score_company
 from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents, unsupported_language
 from audit.score.inputs import mtime_utc, source_date_epoch
-from audit.reader.learned import read_document, reader_version
+from audit.reader.learned import attach_originals, read_document, reader_version
 
 
 @dataclass
@@ -267,8 +267,8 @@ def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredD
     cached = load_cached(ws.archive_dir, key, extracted.text)  # verified against the text, or None
     if cached is not None:
         out.cache_hits += 1
-        findings, silence = cached[0], cached[1]
-        return findings, silence, extracted.title, tuple(extracted.warnings), extracted.language
+        findings = {cid: list(attach_originals(items, extracted)) for cid, items in cached[0].items()}
+        return findings, cached[1], extracted.title, tuple(extracted.warnings), extracted.language
     out.cache_misses += 1
     reading = read_document(rubric, extracted, doc.type)
     findings, silence = reading.findings(), reading.silence()
