@@ -13,6 +13,13 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("AUDIT_SHARED_DIR", REPO.parent / "shared"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_key_file(tmp_path_factory):
+    """The findings cache's signing key lives outside the workspace (archive/cache.py); in tests, in
+    a temporary folder rather than the user's ~/.cache."""
+    os.environ.setdefault("AUDIT_CACHE_KEY_FILE", str(tmp_path_factory.mktemp("cache-key") / "cache.key"))
+
+
 @pytest.fixture
 def shared_dir() -> Path:
     """The shared corpus folder beside the checkout; tests that need it skip when it is absent."""

@@ -1,5 +1,7 @@
-"""Nothing stored is trusted: a forged findings-cache entry is discarded (every quote must be the
-snapshot's text at its offsets), and a snapshot whose bytes do not match its sha256 is not read."""
+"""Nothing stored is trusted: a findings-cache entry not written by this machine (its HMAC, made
+with a key kept outside the workspace, does not verify) is discarded -- forged quotes, invented
+levels with genuine quotes, entries from another machine -- and a snapshot whose bytes do not
+match its sha256 is not read."""
 
 from __future__ import annotations
 
@@ -92,6 +94,42 @@ def test_a_filed_under_another_criterion_finding_is_discarded(tmp_path, run_cli,
         doc["findings"] = moved
         path.write_text(json.dumps(doc), encoding="utf-8")
     assert run_cli("score", "--workspace", ws, "--format", "json").out == clean
+
+
+def _forge_level_with_genuine_quotes(f, text_len):
+    f["level"], f["polarity"] = "met", "for"
+
+
+def test_an_invented_level_with_genuine_quotes_is_discarded(tmp_path, run_cli, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    ws = _workspace(tmp_path)
+    clean = run_cli("score", "--workspace", ws, "--format", "json").out
+    for path in (ws / "archive" / "cache").rglob("*.json"):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for items in doc["findings"].values():
+            for f in items:
+                _forge_level_with_genuine_quotes(f, 0)
+        path.write_text(json.dumps(doc), encoding="utf-8")
+    assert run_cli("score", "--workspace", ws, "--format", "json").out == clean
+
+
+def test_entries_written_on_another_machine_are_recomputed_and_this_machines_are_reused(
+        tmp_path, run_cli, monkeypatch):
+    import audit.score.workspace as sw
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    ws = _workspace(tmp_path)
+    monkeypatch.setenv("AUDIT_CACHE_KEY_FILE", str(tmp_path / "other-machine.key"))
+    clean = run_cli("score", "--workspace", ws, "--format", "json").out  # the cache as committed elsewhere
+    monkeypatch.setenv("AUDIT_CACHE_KEY_FILE", str(tmp_path / "this-machine.key"))
+    calls = []
+    real = sw.extract
+    monkeypatch.setattr(sw, "extract", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert run_cli("score", "--workspace", ws, "--format", "json").out == clean
+    assert calls  # foreign entries: recomputed
+    calls.clear()
+    assert run_cli("score", "--workspace", ws, "--format", "json").out == clean
+    assert not calls  # its own entries: an unchanged archive re-scores without extracting
 
 
 @pytest.mark.parametrize("tamper", ["flip", "truncate", "replace"])

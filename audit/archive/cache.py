@@ -7,18 +7,23 @@ re-scored with the same rubric and selectors is read back from `archive/cache/` 
 being extracted and matched again, so re-scoring an unchanged archive does almost no work.
 A corrupt or foreign cache file is ignored and rewritten.
 
-The archive is untrusted input (it may be committed by anyone): an entry is used only when it
-is verified against the snapshot's extracted text -- every finding's quote must be exactly the
-text at its offsets, under the criterion it is filed under, with valid levels and numbers --
-otherwise it is discarded (and recomputed). Title and warnings come from the extraction, never
-from the cache. Only extraction is repeated; the reading (the costly part) is what is cached.
+The archive is untrusted input (it may be committed by anyone). Every entry carries an HMAC
+made with a key that never leaves this machine (`cache_key_file()`, outside any workspace): an
+entry forged or edited by anyone else, or written on another machine, fails it and is discarded
+(and recomputed). An entry that passes was written here, by this code, from the snapshot its
+key names, so an unchanged archive re-scores without extracting anything. `load_cached(...,
+text=...)` can also check every quote against an extraction at hand.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
+import os
+import secrets
+from functools import cache
 from pathlib import Path
 
 from audit.archive.files import atomic_write
@@ -46,6 +51,48 @@ def cache_path(archive_dir: Path, key: str) -> Path:
 MAX_CACHE_BYTES = 16 * 1024 * 1024
 
 
+def cache_key_file() -> Path:
+    """Where this machine's cache-signing key lives: $AUDIT_CACHE_KEY_FILE, else the user's cache
+    folder ($XDG_CACHE_HOME or ~/.cache)/encryption-audit/cache.key -- never inside a workspace."""
+    explicit = os.environ.get("AUDIT_CACHE_KEY_FILE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "encryption-audit" / "cache.key"
+
+
+@cache
+def _mac_key(path: Path) -> bytes:
+    """The key, made on first use (0600); where it cannot be kept, one for this process only
+    (entries then verify only within the run that wrote them)."""
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data[:32]
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+    except FileExistsError:  # another process made it first: use theirs
+        try:
+            data = path.read_bytes()
+            return data[:32] if len(data) >= 32 else key
+        except OSError:
+            return key
+    except OSError:
+        pass
+    return key
+
+
+def _mac(doc: dict) -> str:
+    body = json.dumps({k: v for k, v in doc.items() if k != "mac"}, sort_keys=True, ensure_ascii=False)
+    return hmac.new(_mac_key(cache_key_file()), body.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def load_cached(archive_dir: Path, key: str, text: str | None = None,
                 ) -> tuple[dict[str, list[Finding]], dict[str, float], str, tuple[str, ...], str | None] | None:
     """(findings, silence, title, warnings, language) or None when absent, unreadable or not verified.
@@ -58,11 +105,12 @@ def load_cached(archive_dir: Path, key: str, text: str | None = None,
         if path.is_symlink() or path.stat().st_size > MAX_CACHE_BYTES:
             return None
         raw = loads_json(path.read_text(encoding="utf-8"))
-        if raw.get("key") != key:
+        if raw.get("key") != key or not isinstance(raw.get("mac"), str) or not hmac.compare_digest(raw["mac"], _mac(raw)):
             return None
         findings = {
             cid: [Finding(f["criterion"], f["signal"], Level(f["level"]), Polarity(f["polarity"]), f["start"],
-                          f["end"], f["quote"], f["negated"], f["hedged"], f.get("confidence"), f.get("strength"))
+                          f["end"], f["quote"], f["negated"], f["hedged"], f.get("confidence"), f.get("strength"),
+                          f.get("original"))
                 for f in items]
             for cid, items in raw["findings"].items()
         }
@@ -98,10 +146,11 @@ def store_cached(archive_dir: Path, key: str, findings: dict[str, list[Finding]]
         "findings": {
             cid: [{"criterion": f.criterion, "signal": f.signal, "level": f.level.value, "polarity": f.polarity.value,
                    "start": f.start, "end": f.end, "quote": f.quote, "negated": f.negated, "hedged": f.hedged,
-                   "confidence": f.confidence, "strength": f.strength}
+                   "confidence": f.confidence, "strength": f.strength, "original": f.original}
                   for f in items]
             for cid, items in sorted(findings.items())
         },
     }
+    doc["mac"] = _mac(doc)
     atomic_write(cache_path(archive_dir, key), json.dumps(doc, sort_keys=True, ensure_ascii=False),
                  root=Path(archive_dir))

@@ -47,7 +47,7 @@ from audit.rubric.model import Rubric
 from audit.score.engine import DocumentFindings, coverage_of, demand_scores, score_company
 from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents, unsupported_language
 from audit.score.inputs import mtime_utc, source_date_epoch
-from audit.reader.learned import attach_originals, read_document, reader_version
+from audit.reader.learned import read_document, reader_version
 
 
 @dataclass
@@ -262,14 +262,13 @@ def _findings(ws, rubric, data: bytes, sha: str, ctype, filename, doc: DeclaredD
     # ranges enter the key as their tables; a declaration without ranges keeps its old keys
     key = cache_key(sha, rubric.sha256, ctype or _ext(filename), selectors_plain(doc.select),
                     selectors_plain(doc.remove), (reader_version(rubric), EXTRACTOR_VERSION, doc.type, content_language))
-    extracted = extract(data, content_type=ctype, filename=filename, select=list(doc.select) or None,
-                        remove=list(doc.remove) or None, content_language=content_language)
-    cached = load_cached(ws.archive_dir, key, extracted.text)  # verified against the text, or None
+    cached = load_cached(ws.archive_dir, key)  # None unless this machine wrote it (an HMAC, see archive/cache.py)
     if cached is not None:
         out.cache_hits += 1
-        findings = {cid: list(attach_originals(items, extracted)) for cid, items in cached[0].items()}
-        return findings, cached[1], extracted.title, tuple(extracted.warnings), extracted.language
+        return cached
     out.cache_misses += 1
+    extracted = extract(data, content_type=ctype, filename=filename, select=list(doc.select) or None,
+                        remove=list(doc.remove) or None, content_language=content_language)
     reading = read_document(rubric, extracted, doc.type)
     findings, silence = reading.findings(), reading.silence()
     try:
