@@ -157,3 +157,16 @@ def test_a_quote_shows_the_characters_that_were_there(run_cli, tmp_path, ch):
             for e in c["evidence"]][:1]
     assert ev["quote"] == POSITIVE  # what was read
     assert ev["original"] == POSITIVE.replace("warrant", f"war<U+{ord(ch):04X}>rant")  # what was there
+
+
+@pytest.mark.parametrize("rule", ["@media screen { .x { display: none } }", "@media (min-width: 1px) { .x { opacity: 0 } }",
+                                  "@supports (display: grid) { .x { visibility: hidden } }"])
+def test_text_hidden_on_some_screens_only_earns_nothing_and_asks_for_review(run_cli, tmp_path, rule):
+    path = tmp_path / "doc.html"
+    path.write_text(_page(f'<p class="x">{POSITIVE}</p>', f"<style>{rule}</style>"), encoding="utf-8")
+    r = run_cli("check", path, "--format", "json")
+    assert r.code == 0, r
+    wfc = next(c for c in json.loads(r.out)["companies"][0]["criteria"] if c["id"] == "warrant-for-content")
+    assert wfc["level"] == "no-disclosure" and wfc["needs_review"] is True, wfc
+    text = extract(_page(f'<p class="x">{POSITIVE}</p>', f"<style>{rule}</style>").encode(), "text/html")
+    assert POSITIVE in text.text and any("some screens only" in w for w in text.warnings)

@@ -27,6 +27,8 @@ import soupsieve
 import tinycss2
 from bs4 import BeautifulSoup, Tag
 
+from audit.extract.text import MAYBE_HIDDEN_MARK
+
 MAX_RULES = 5000  # a hostile sheet cannot make extraction slow
 _ZERO = re.compile(r"^[+-]?0*(\.0*)?([a-z%]*)$")
 _NUMBER = re.compile(r"^([+-]?\d*\.?\d+)([a-z%]*)$")
@@ -163,16 +165,47 @@ def _select(soup: BeautifulSoup, selector: str, index: dict[str, list[Tag]]) -> 
     return out
 
 
+def _conditionally_hidden(soup: BeautifulSoup, rule, present) -> list[Tag]:
+    out: list[Tag] = []
+    for inner in tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True):
+        if inner.type != "qualified-rule":
+            continue
+        decls = _declarations(tinycss2.serialize(inner.content))
+        if not decls or not hides(decls):
+            continue
+        try:
+            out.extend(_select(soup, tinycss2.serialize(inner.prelude).strip(), present))
+        except Exception:  # a selector soupsieve cannot match is not judged
+            continue
+    return out
+
+
+def _mark_maybe_hidden(elements: list[Tag]) -> None:
+    """Text that a conditional rule (@media, @supports) hides is read, but marked: a block holding
+    it earns no credit and asks for a review (text.build, reader.learned)."""
+    for el in elements:
+        for text in list(el.find_all(string=True)):
+            if text.strip() and not str(text).startswith(MAYBE_HIDDEN_MARK):
+                text.replace_with(type(text)(MAYBE_HIDDEN_MARK + str(text)))
+
+
 def mark_hidden(soup: BeautifulSoup) -> int:
     """Mark every element the page's own CSS hides with the `hidden` attribute; returns how many."""
     styles: dict[int, tuple[Tag, dict[str, str]]] = {}
     rules = 0
     present = None
+    uncertain: list[Tag] = []
     for sheet in soup.find_all("style"):
         css = sheet.string or sheet.get_text()
         for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+            if rule.type == "at-rule" and rule.content is not None and rule.lower_at_keyword in ("media", "supports"):
+                # hidden on some screens or browsers only: the tool cannot tell what a reader saw
+                if present is None:
+                    present = _present(soup)
+                uncertain.extend(_conditionally_hidden(soup, rule, present))
+                continue
             if rule.type != "qualified-rule":
-                continue  # @media and friends: not judged
+                continue  # other at-rules: not judged
             rules += 1
             if rules > MAX_RULES:
                 break
@@ -188,6 +221,7 @@ def mark_hidden(soup: BeautifulSoup) -> int:
                 continue
             for el in matched:
                 styles.setdefault(id(el), (el, {}))[1].update(decls)
+    _mark_maybe_hidden(uncertain)
     for el in soup.find_all(style=True):
         try:
             decls = _declarations(str(el["style"]))

@@ -99,6 +99,7 @@ _CONFUSABLE = str.maketrans({
 })
 _WORD = re.compile(r"\w+")
 MIXED_SCRIPT_MARK = "\u2063"  # never in normalised text (Cf); tells build() a word was folded
+MAYBE_HIDDEN_MARK = "\u2064"  # set by extract/hidden.py before text that conditional CSS hides
 
 
 def _script(ch: str) -> str | None:
@@ -167,7 +168,12 @@ def build(blocks: list[tuple[str, str]], title: str = "", fmt: str = "text", war
     mixed = 0
     suspect: list[tuple[int, int]] = []
     raw_blocks: dict[int, str] = {}
+    maybe_hidden = 0
     for kind, raw in _join_broken_paragraphs(blocks):
+        uncertain = MAYBE_HIDDEN_MARK in raw
+        if uncertain:
+            maybe_hidden += 1
+            raw = raw.replace(MAYBE_HIDDEN_MARK, "")
         t = normalise_space(raw)
         marks: list[int] = []
         if MIXED_SCRIPT_MARK in t:
@@ -187,6 +193,8 @@ def build(blocks: list[tuple[str, str]], title: str = "", fmt: str = "text", war
         for m in marks:
             w = _WORD.match(t, m)
             suspect.append((pos + m, pos + (w.end() if w else m + 1)))
+        if uncertain:
+            suspect.append((pos, pos + len(t)))
         if not raw.isascii() and t != " ".join(raw.split()):
             raw_blocks[len(out_blocks)] = raw
         if kind == "heading":
@@ -199,6 +207,9 @@ def build(blocks: list[tuple[str, str]], title: str = "", fmt: str = "text", war
     for i, b in enumerate(out_blocks):
         for s, e in split_sentences(text, b.start, b.end):
             sentences.append(Sentence(s, e, i))
+    if maybe_hidden:
+        warnings = tuple(warnings) + (f"{maybe_hidden} block(s) are hidden on some screens only (@media/@supports "
+                                      "rules): they earn no credit; review this document",)
     if mixed:
         warnings = tuple(warnings) + (f"{mixed} word(s) mix Latin with Cyrillic/Greek look-alike letters "
                                       "(read as the Latin word a person sees); review this document",)

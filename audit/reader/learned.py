@@ -24,7 +24,7 @@ from audit.score.matcher import Finding, find_all
 READER_ID = "learned"
 #: bump when the reading code (not the model) changes what a document reads as: it enters the
 #: findings cache key with the model's hash
-READER_REVISION = 3
+READER_REVISION = 4
 MAX_QUOTES = 5
 SUPPORT_FLOOR = 0.25  # a further quote must carry the decided level at least this strongly
 _REF = DocumentRef("other", "", "", "")
