@@ -253,35 +253,57 @@ def test_parse_host_rejects(spec):
         parse_host(spec)
 
 
-def _odd_chain(tmp_path, leaf_key, leaf_hash):
-    """A CA and a leaf for 127.0.0.1 made with `cryptography` (for keys/hashes trustme won't make)."""
-    import ipaddress
-
+def _test_ca(name: str, key_identifier: bool = False):
+    """(key, name, certificate) of a self-signed EC test CA made with `cryptography`."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
     now = datetime.now(timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "odd test CA")])
-    ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    builder = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
                .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=400))
                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-               .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-               .sign(ca_key, hashes.SHA256()))
-    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)]))
+               .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True))
+    if key_identifier:
+        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+    return ca_key, ca_name, builder.sign(ca_key, hashes.SHA256())
+
+
+def _leaf_builder(ca_name, leaf_key):
+    """A 90-day certificate for 127.0.0.1 (HOST), to be extended and signed by the caller."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(timezone.utc)
+    return (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)]))
             .issuer_name(ca_name).public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=90))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
-            .sign(ca_key, leaf_hash))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False))
+
+
+def _write_chain(tmp_path, ca_cert, leaf, leaf_key) -> tuple[str, str]:
+    """ca.pem and leaf.pem (certificate + PKCS8 key) in tmp_path; their paths."""
+    from cryptography.hazmat.primitives import serialization
+
     pem = serialization.Encoding.PEM
     (tmp_path / "ca.pem").write_bytes(ca_cert.public_bytes(pem))
-    (tmp_path / "leaf.pem").write_bytes(
-        leaf.public_bytes(pem) + leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                                        serialization.NoEncryption()))
-    return str(tmp_path / "ca.pem"), str(tmp_path / "leaf.pem"), ca_key
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem) + leaf_key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return str(tmp_path / "ca.pem"), str(tmp_path / "leaf.pem")
+
+
+def _odd_chain(tmp_path, leaf_key, leaf_hash):
+    """A CA and a leaf for 127.0.0.1 made with `cryptography` (for keys/hashes trustme won't make)."""
+    ca_key, ca_name, ca_cert = _test_ca("odd test CA")
+    leaf = _leaf_builder(ca_name, leaf_key).sign(ca_key, leaf_hash)
+    bundle, leaf_pem = _write_chain(tmp_path, ca_cert, leaf, leaf_key)
+    return bundle, leaf_pem, ca_key
 
 
 def _serve_odd(tmp_path, leaf_key, resign_sha1=False):
@@ -439,38 +461,22 @@ def test_server_refusal_and_local_errors_classified():
 
 
 def _ca_leaf(tmp_path, leaf_is_ca: bool):
-    import ipaddress
-
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    from cryptography.x509.oid import ExtendedKeyUsageOID
 
-    now = datetime.now(timezone.utc)
-    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA-leaf test CA")])
-    ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-               .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=400))
-               .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-               .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-               .sign(ca_key, hashes.SHA256()))
-    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)]))
-            .issuer_name(ca_name).public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=90))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
+    ca_key, ca_name, ca_cert = _test_ca("CA-leaf test CA", key_identifier=True)
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (_leaf_builder(ca_name, leaf_key)
             .add_extension(x509.BasicConstraints(ca=leaf_is_ca, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
             .sign(ca_key, hashes.SHA256()))
-    pem = serialization.Encoding.PEM
-    (tmp_path / "ca.pem").write_bytes(ca_cert.public_bytes(pem))
-    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem) + leaf_key.private_bytes(
-        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    bundle, leaf_pem = _write_chain(tmp_path, ca_cert, leaf, leaf_key)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(str(tmp_path / "leaf.pem"))
-    return str(tmp_path / "ca.pem"), ctx
+    ctx.load_cert_chain(leaf_pem)
+    return bundle, ctx
 
 
 @pytest.mark.parametrize("is_ca", [False, True])

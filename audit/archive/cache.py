@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import math
 import os
 import secrets
 from functools import cache
@@ -93,13 +92,10 @@ def _mac(doc: dict) -> str:
     return hmac.new(_mac_key(cache_key_file()), body.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def load_cached(archive_dir: Path, key: str, text: str | None = None,
+def load_cached(archive_dir: Path, key: str,
                 ) -> tuple[dict[str, list[Finding]], dict[str, float], str, tuple[str, ...], str | None] | None:
-    """(findings, silence, title, warnings, language) or None when absent, unreadable or not verified.
-
-    `text`: the snapshot's extracted text; when given, every finding must quote it exactly at
-    its offsets (see the module doc), else the entry is discarded.
-    """
+    """(findings, silence, title, warnings, language), or None when absent, unreadable, or not
+    written by this machine (its HMAC does not verify: see the module doc)."""
     path = cache_path(archive_dir, key)
     try:
         if path.is_symlink() or path.stat().st_size > MAX_CACHE_BYTES:
@@ -115,24 +111,9 @@ def load_cached(archive_dir: Path, key: str, text: str | None = None,
             for cid, items in raw["findings"].items()
         }
         silence = {str(k): float(v) for k, v in (raw.get("silence") or {}).items()}
-        if text is not None and not _verified(findings, silence, text):
-            return None
         return findings, silence, raw.get("title", ""), tuple(raw.get("warnings", ())), raw.get("language")
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def _verified(findings: dict[str, list[Finding]], silence: dict[str, float], text: str) -> bool:
-    for cid, items in findings.items():
-        for f in items:
-            if f.criterion != cid or type(f.start) is not int or type(f.end) is not int:
-                return False
-            if not (0 <= f.start <= f.end <= len(text)) or text[f.start:f.end] != f.quote:
-                return False
-            for x in (f.confidence, f.strength):
-                if x is not None and (not isinstance(x, (int, float)) or not math.isfinite(x)):
-                    return False
-    return all(math.isfinite(v) for v in silence.values())
 
 
 def store_cached(archive_dir: Path, key: str, findings: dict[str, list[Finding]], title: str, warnings,

@@ -97,8 +97,8 @@ def report(rubric: Rubric, pairs: list[Pair], review_below: float) -> dict:
     criteria = sorted({p.criterion for p in pairs})
     confident = [p for p in pairs if p.confidence >= review_below]
     bins = []
-    for lo in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
-        hi = {0.0: 0.5, 0.5: 0.6, 0.6: 0.7, 0.7: 0.8, 0.8: 0.9, 0.9: 0.95, 0.95: 1.01}[lo]
+    edges = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
+    for lo, hi in zip(edges, edges[1:]):
         inside = [p for p in pairs if lo <= p.confidence < hi]
         if inside:
             bins.append({"confidence": f"{lo:.2f}-{min(hi, 1.0):.2f}", "pairs": len(inside),

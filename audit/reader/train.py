@@ -6,23 +6,20 @@ grouped cross-validation (folds by company: a company's documents are never on b
 (`pip install 'encryption-audit[train]'`); reading does not.
 
 Determinism: documents, sentences, vocabulary and folds are ordered by name; the solvers are
-deterministic; weights are written as float32 and stage 2 rounded, so the same labels give the
-same bytes.
+deterministic; stage 1 weights are pruned and written as float16 (`shipped_weights`, applied
+before measuring too) and stage 2 rounded, so the same labels give the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from audit.extract.markdown import extract_plain
-from audit.models import Level
 from audit.reader.corpus import LabelledDocument, sentences_of_span
 from audit.reader.features import document_features, document_topics
 from audit.reader.model import CLASSES, LEVELS, ReaderModel, rules_guard, stage2_matrix, stage2_rows
