@@ -108,12 +108,15 @@ def cv_cmd(rubric_id, labels_dir, corpus_dir, sample, folds, fmt):
 @reader.command("sealed")
 @_corpus_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def sealed_cmd(rubric_id, labels_dir, corpus_dir, sample, fmt):
+@click.option("--round", "round_", default=None, metavar="N",
+              help="Only the sealed split of labelling round N (1: labels/sample.toml, 2: labels/sample2.toml); default all.")
+def sealed_cmd(rubric_id, labels_dir, corpus_dir, sample, fmt, round_):
     """Fit on the development documents, read the sealed split: the figure to report, once."""
     from audit.reader.experiment import sealed_figure
 
     rubric, corpus = _load(rubric_id, labels_dir, corpus_dir, sample)
-    _report_out(rubric, sealed_figure(rubric, corpus), fmt, "sealed split")
+    _report_out(rubric, sealed_figure(rubric, corpus, round_), fmt,
+                f"sealed split of round {round_}" if round_ else "sealed split (all rounds)")
 
 
 @reader.command("agreement")

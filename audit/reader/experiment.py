@@ -20,6 +20,14 @@ class Corpus:
     development: list[LabelledDocument]  # labelled real documents outside the sealed split, plus the dev set
     sealed: list[LabelledDocument]
     sealed_companies: frozenset[str]
+    sealed_rounds: dict[str, frozenset[str]]  # labelling round (sample.toml: "1", sample2.toml: "2") -> its sealed companies
+
+    def sealed_of_round(self, round_: str | None) -> list[LabelledDocument]:
+        if round_ is None:
+            return self.sealed
+        if round_ not in self.sealed_rounds:
+            raise InputError(f"no labelling round {round_!r} (rounds: {', '.join(sorted(self.sealed_rounds))})")
+        return [d for d in self.sealed if d.company in self.sealed_rounds[round_]]
 
 
 def text_criteria(rubric: Rubric) -> tuple[str, ...]:
@@ -28,12 +36,10 @@ def text_criteria(rubric: Rubric) -> tuple[str, ...]:
 
 def load_corpus(rubric: Rubric, labels_dir: Path, shared_corpus: Path, with_dev_set: bool = True,
                 limit: int | None = None) -> Corpus:
-    """The labelled documents, split by the sealed companies recorded in labels/sample.toml."""
-    sample = labels_dir / "sample.toml"
-    try:
-        sealed = frozenset(tomllib.loads(sample.read_text(encoding="utf-8"))["sealed"])
-    except (OSError, KeyError, tomllib.TOMLDecodeError) as e:
-        raise InputError(f"{sample}: cannot read the sealed split: {e}") from None
+    """The labelled documents, split by the sealed companies recorded in labels/sample.toml (round 1)
+    and labels/sample<N>.toml (later rounds, each with a sealed split of its own)."""
+    rounds = sealed_rounds(labels_dir)
+    sealed = frozenset().union(*rounds.values())
     files = sorted((labels_dir / "real").glob("*.toml"))
     if not files:
         raise InputError(f"{labels_dir / 'real'}: no label files")
@@ -45,7 +51,21 @@ def load_corpus(rubric: Rubric, labels_dir: Path, shared_corpus: Path, with_dev_
         real = [d for d in docs if d.source == "real"]
         keep = {d.file for d in real[:: max(1, len(real) // limit)][:limit]}
         docs = [d for d in docs if d.source != "real" or d.file in keep]
-    return Corpus([d for d in docs if d.company not in sealed], [d for d in docs if d.company in sealed], sealed)
+    return Corpus([d for d in docs if d.company not in sealed], [d for d in docs if d.company in sealed], sealed, rounds)
+
+
+def sealed_rounds(labels_dir: Path) -> dict[str, frozenset[str]]:
+    """Every labelling round's sealed companies: sample.toml is round 1, sample2.toml round 2, ..."""
+    rounds: dict[str, frozenset[str]] = {}
+    for sample in sorted(labels_dir.glob("sample*.toml")):
+        name = sample.stem.removeprefix("sample") or "1"
+        try:
+            rounds[name] = frozenset(tomllib.loads(sample.read_text(encoding="utf-8"))["sealed"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError) as e:
+            raise InputError(f"{sample}: cannot read the sealed split: {e}") from None
+    if "1" not in rounds:
+        raise InputError(f"{labels_dir / 'sample.toml'}: missing (the record of the sealed split)")
+    return rounds
 
 
 def _pairs(model, prepared, criteria) -> list[Pair]:
@@ -80,11 +100,11 @@ def cross_validate(rubric: Rubric, docs: list[LabelledDocument], folds: int = 5,
     return pairs
 
 
-def sealed_figure(rubric: Rubric, corpus: Corpus) -> list[Pair]:
-    """Fit on every development document, read the sealed split once."""
+def sealed_figure(rubric: Rubric, corpus: Corpus, round_: str | None = None) -> list[Pair]:
+    """Fit on every development document, read the sealed split (of one labelling round, or all) once."""
     criteria = text_criteria(rubric)
     model = fit(rubric, prepare(rubric, corpus.development, criteria), criteria, example_sentences(rubric, criteria))
-    return _pairs(model, prepare(rubric, corpus.sealed, criteria), criteria)
+    return _pairs(model, prepare(rubric, corpus.sealed_of_round(round_), criteria), criteria)
 
 
 def stderr(msg: str) -> None:
