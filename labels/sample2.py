@@ -1,10 +1,12 @@
-"""Draw the second labelling round, once, with fixed seeds: `python labels/sample2.py > labels/sample2.toml`.
+"""Draw a later labelling round, once, with fixed seeds: `python labels/sample2.py > labels/sample2.toml`,
+`python labels/sample2.py 3 > labels/sample3.toml`.
 
 Round 1 (sample.py) labelled 112 companies; its sealed split was measured once. Round 2 adds
 companies nobody has labelled (one document each, the privacy policy where there is one) and
 seals 30% of *them* with a fresh seed, before anyone labels or develops on them: the reader
 developed since round 1 gets a test split it has never been near. Re-running gives the same
 bytes; the committed sample2.toml is the record and is not redrawn after labelling starts.
+Round 3 takes every company left (none labelled in rounds 1 and 2), the same way, with seals of its own.
 """
 
 from __future__ import annotations
@@ -22,38 +24,42 @@ HERE = os.path.dirname(__file__)
 SHARED = os.path.join(HERE, "..", "..", "shared", "corpus")
 COMPANIES = 72
 SPLIT_SHARE = 0.30
-BATCHES = "ghijkl"
+ROUNDS = {2: ("ghijkl", 20261203, 14), 3: ("mnoqtu", 20261204, 15)}  # batches, draw seed, sealed-split seed
 MAX_BYTES = 300_000  # a larger file (one here, 720 kB of repeated sections) is more than one labeller can read carefully
 
 
-def main() -> None:
-    with open(os.path.join(HERE, "sample.toml"), "rb") as f:
-        round1 = {d["company"] for d in tomllib.load(f)["document"]}
+def main(round_: int = 2) -> None:
+    batches, draw_seed, seal_seed = ROUNDS[round_]
+    earlier: set[str] = set()
+    for r in range(1, round_):
+        with open(os.path.join(HERE, "sample.toml" if r == 1 else f"sample{r}.toml"), "rb") as f:
+            earlier |= {d["company"] for d in tomllib.load(f)["document"]}
     real = sorted(f for f in os.listdir(os.path.join(SHARED, "real")) if f.endswith(".md") and "__" in f)
     by_group: dict[str, list[str]] = defaultdict(list)
     for f in real:
         if os.path.getsize(os.path.join(SHARED, "real", f)) > MAX_BYTES:
             continue
         by_group[owner(service_of(f))].append(f)
-    fresh = sorted(g for g in by_group if g not in round1 and g not in DEV_SET_COMPANIES)
-    rng = random.Random(20261203)
+    fresh = sorted(g for g in by_group if g not in earlier and g not in DEV_SET_COMPANIES)
+    rng = random.Random(draw_seed)
     chosen = sorted(rng.sample(fresh, min(COMPANIES, len(fresh))))
     docs: list[tuple[str, str]] = []
     for g in chosen:
         fs = by_group[g]
         pp = [f for f in fs if "__privacy-policy__" in f]
         docs.append((g, rng.choice(pp or fs)))
-    sealed = sorted(random.Random(14).sample(chosen, round(SPLIT_SHARE * len(chosen))))
+    sealed = sorted(random.Random(seal_seed).sample(chosen, round(SPLIT_SHARE * len(chosen))))
     size = {g: os.path.getsize(os.path.join(SHARED, "real", f)) for g, f in docs}
-    load = {b: 0 for b in BATCHES}
+    load = {b: 0 for b in batches}
     batch_of = {}
     for g in sorted(size, key=lambda g: (-size[g], g)):
         b = min(load, key=lambda b: (load[b], b))
         batch_of[g] = b
         load[b] += size[g]
-    out = ["# Written by labels/sample2.py (fixed seeds). The record of round 2 and of its sealed split.",
-           f"# {len(docs)} real documents from {len(chosen)} companies never labelled in round 1.",
-           "", "# companies whose documents form round 2's sealed test split (30% of round 2's companies, seed 14)",
+    before = "round 1" if round_ == 2 else " or ".join(f"round {r}" for r in range(1, round_))
+    out = [f"# Written by labels/sample2.py (fixed seeds). The record of round {round_} and of its sealed split.",
+           f"# {len(docs)} real documents from {len(chosen)} companies never labelled in {before}.",
+           "", f"# companies whose documents form round {round_}'s sealed test split (30% of round {round_}'s companies, seed {seal_seed})",
            "sealed = [" + ", ".join(f'"{g}"' for g in sealed) + "]", ""]
     for g, f in docs:
         out += ["[[document]]", f'file = "real/{f}"', f'company = "{g}"', f'batch = "{batch_of[g]}"', ""]
@@ -61,4 +67,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
