@@ -7,6 +7,8 @@ seals 30% of *them* with a fresh seed, before anyone labels or develops on them:
 developed since round 1 gets a test split it has never been near. Re-running gives the same
 bytes; the committed sample2.toml is the record and is not redrawn after labelling starts.
 Round 3 takes every company left (none labelled in rounds 1 and 2), the same way, with seals of its own.
+Round 4 (`python labels/sample2.py 4`) takes every document left: all of them belong to companies drawn
+before, so none is sealed anew; each stays on its company's side of every split.
 """
 
 from __future__ import annotations
@@ -24,16 +26,21 @@ HERE = os.path.dirname(__file__)
 SHARED = os.path.join(HERE, "..", "..", "shared", "corpus")
 COMPANIES = 72
 SPLIT_SHARE = 0.30
-ROUNDS = {2: ("ghijkl", 20261203, 14), 3: ("mnoqtu", 20261204, 15)}  # batches, draw seed, sealed-split seed
+ROUNDS = {2: ("ghijkl", 20261203, 14), 3: ("mnoqtu", 20261204, 15), 4: ("rvwxyz", 0, 0)}  # batches, draw seed, sealed-split seed
 MAX_BYTES = 300_000  # a larger file (one here, 720 kB of repeated sections) is more than one labeller can read carefully
 
 
 def main(round_: int = 2) -> None:
     batches, draw_seed, seal_seed = ROUNDS[round_]
     earlier: set[str] = set()
+    drawn: set[str] = set()
     for r in range(1, round_):
         with open(os.path.join(HERE, "sample.toml" if r == 1 else f"sample{r}.toml"), "rb") as f:
-            earlier |= {d["company"] for d in tomllib.load(f)["document"]}
+            earlier_docs = tomllib.load(f)["document"]
+        earlier |= {d["company"] for d in earlier_docs}
+        drawn |= {d["file"] for d in earlier_docs}
+    if round_ == 4:
+        return rest(batches, drawn)
     real = sorted(f for f in os.listdir(os.path.join(SHARED, "real")) if f.endswith(".md") and "__" in f)
     by_group: dict[str, list[str]] = defaultdict(list)
     for f in real:
@@ -63,6 +70,27 @@ def main(round_: int = 2) -> None:
            "sealed = [" + ", ".join(f'"{g}"' for g in sealed) + "]", ""]
     for g, f in docs:
         out += ["[[document]]", f'file = "real/{f}"', f'company = "{g}"', f'batch = "{batch_of[g]}"', ""]
+    print("\n".join(out).rstrip("\n"))
+
+
+def rest(batches: str, drawn: set[str]) -> None:
+    """Every document not drawn yet (of companies drawn before), batched by size."""
+    docs = []
+    for f in sorted(os.listdir(os.path.join(SHARED, "real"))):
+        if f.endswith(".md") and "__" in f and f"real/{f}" not in drawn \
+                and os.path.getsize(os.path.join(SHARED, "real", f)) <= MAX_BYTES:
+            docs.append((owner(service_of(f)), f))
+    load = {b: 0 for b in batches}
+    batch_of = {}
+    for g, f in sorted(docs, key=lambda d: (-os.path.getsize(os.path.join(SHARED, "real", d[1])), d[1])):
+        b = min(load, key=lambda b: (load[b], b))
+        batch_of[f] = b
+        load[b] += os.path.getsize(os.path.join(SHARED, "real", f))
+    out = ["# Written by labels/sample2.py (fixed order). The record of round 4: every document left.",
+           f"# {len(docs)} real documents of {len({g for g, _ in docs})} companies drawn in rounds 1-3; no new seal:",
+           "# a sealed company's documents are sealed, the others develop.", "", "sealed = []", ""]
+    for g, f in docs:
+        out += ["[[document]]", f'file = "real/{f}"', f'company = "{g}"', f'batch = "{batch_of[f]}"', ""]
     print("\n".join(out).rstrip("\n"))
 
 
