@@ -187,8 +187,9 @@ def _candidates(part: str, index: dict[str, list[Tag]]) -> list[Tag] | None:
 try:  # one matcher per selector and page instead of one per element (soupsieve's match() builds
     # a CSSMatch, walking up to the root, for every element it is asked about)
     from soupsieve.css_match import CSSMatch as _CSSMatch
-except ImportError:  # pragma: no cover - a soupsieve without it: match() per element
-    _CSSMatch = None
+    from soupsieve.css_types import SelectorNull as _SelectorNull
+except ImportError:  # pragma: no cover - a soupsieve without them: match() per element, select() per page
+    _CSSMatch = _SelectorNull = None
 
 
 class _Selector:
@@ -200,8 +201,10 @@ class _Selector:
 
     def __init__(self, soup: BeautifulSoup, tags: list[Tag]) -> None:
         self.soup = soup
+        self.tags = tags
         self.index = _present(tags)
         self.done: dict[str, list[Tag] | Exception] = {}
+        self.templates = any(name.lower() == "template" for name in self.index if name[:1] not in ".#")
 
     def select(self, selector: str) -> list[Tag]:
         parts = [selector] if "(" in selector else [p for p in selector.split(",") if p.strip()]
@@ -222,7 +225,7 @@ class _Selector:
     def _part(self, part: str) -> list[Tag]:
         candidates = _candidates(part, self.index)
         if candidates is None:
-            return self.soup.select(part)
+            return self._whole_page(part)
         if not candidates:
             return []
         compiled = soupsieve.compile(part)
@@ -231,6 +234,71 @@ class _Selector:
             return [el for el in candidates if compiled.match(el)]
         match = _CSSMatch(compiled.selectors, self.soup, compiled.namespaces, compiled.flags).match
         return [el for el in candidates if match(el)]
+
+
+    def _whole_page(self, part: str) -> list[Tag]:
+        """soup.select(part), trying only the elements that can match: those with the id or class
+        its last compound names, else the children or descendants of those with the id or class
+        of the compound before it. soup.select() tries every element of the page with one
+        matcher, in document order; this tries a subset of them in the same order with a matcher
+        made the same way, so the result is the same. Pages with a <template> (whose contents
+        select() does not enter) and selectors that name no id or class there are run as before."""
+        if _CSSMatch is None or self.templates:
+            return self.soup.select(part)
+        compiled = soupsieve.compile(part, self.soup._namespaces)  # what soup.select() compiles
+        subset = self._subset(compiled.selectors)
+        if subset is None:
+            return self.soup.select(part)
+        match = _CSSMatch(compiled.selectors, self.soup, compiled.namespaces, compiled.flags).match
+        return [el for el in subset if match(el)]
+
+    def _keyed(self, sel) -> list[Tag] | None:
+        """The elements having the first id, else the first class, a compound names; None if it names neither."""
+        if sel.ids:
+            return self.index.get("#" + sel.ids[0], [])
+        if sel.classes:
+            name = sel.classes[0]
+            if name.split() != [name]:  # the index splits class lists on more kinds of space than soupsieve
+                return None
+            return self.index.get("." + name, [])
+        return None
+
+    def _subset(self, selectors) -> list[Tag] | None:
+        """The page's elements, in document order, that can match one of these selectors; None when unknown."""
+        if selectors.is_not or selectors.is_html:
+            return None
+        wanted: set[int] = set()
+        for sel in selectors:
+            if isinstance(sel, _SelectorNull):
+                continue  # matches nothing (:hover, :focus...)
+            got = self._keyed(sel)
+            if got is None:
+                if len(sel.relation) != 1:
+                    return None
+                left = sel.relation[0]
+                anchors = self._keyed(left)
+                if anchors is None or left.rel_type not in (">", " "):
+                    return None
+                got = []
+                for anchor in anchors:
+                    if left.rel_type == ">":
+                        got.extend(c for c in anchor.contents if isinstance(c, Tag))
+                    else:
+                        got.extend(_descendant_tags(anchor))
+            wanted.update(map(id, got))
+        return [el for el in self.tags if id(el) in wanted]
+
+
+def _descendant_tags(tag: Tag) -> list[Tag]:
+    out: list[Tag] = []
+    stack = list(reversed(tag.contents))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            out.append(node)
+            if node.contents:
+                stack.extend(reversed(node.contents))
+    return out
 
 
 def _hiding_selectors(rule) -> tuple[str, ...]:
