@@ -305,8 +305,8 @@ def _hiding_selectors(rule) -> tuple[str, ...]:
     """The selectors of the rules inside a conditional rule (@media, @supports) that hide."""
     out = []
     for inner in tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True):
-        if inner.type != "qualified-rule":
-            continue
+        if inner.type != "qualified-rule" or not _names_relevant(inner.content):
+            continue  # a block naming none of the properties hides() reads cannot hide
         decls = _declarations(tinycss2.serialize(inner.content))
         if not decls or not hides(decls):
             continue
