@@ -120,18 +120,50 @@ def hides(style: dict[str, str]) -> bool:
 _LAST_COMPOUND = re.compile(r"[^\s>+~]+$")
 _SIMPLE = re.compile(r"([.#]?)(-?[_a-zA-Z][\w-]*)")
 
+#: The only properties hides() and the colour test read. A rule that sets none of them changes
+#: no verdict (an element styled only by such rules is judged as if unstyled, and gives no
+#: background to its descendants), so its selector is never matched.
+_RELEVANT = frozenset([
+    "display", "visibility", "font-size", "opacity", "left", "top", "right", "margin-left", "margin-top",
+    "text-indent", "clip", "clip-path", "overflow", "overflow-x", "overflow-y", "height", "max-height",
+    "width", "max-width", "color", "background-color", "background",
+])
 
-def _present(soup: BeautifulSoup) -> dict[str, list[Tag]]:
+
+def _scan(soup: BeautifulSoup) -> tuple[list[Tag], list[Tag], list[Tag]]:
+    """One walk of the page, in document order: its <style> elements, the elements with a style
+    attribute, and every element (what find_all("style"), find_all(style=True) and find_all(True) give)."""
+    sheets: list[Tag] = []
+    styled: list[Tag] = []
+    tags: list[Tag] = []
+    stack = list(reversed(soup.contents))
+    pop, push = stack.pop, stack.extend
+    while stack:
+        node = pop()
+        if not isinstance(node, Tag):
+            continue
+        tags.append(node)
+        if node.name == "style":
+            sheets.append(node)
+        if "style" in node.attrs:
+            styled.append(node)
+        if node.contents:
+            push(reversed(node.contents))
+    return sheets, styled, tags
+
+
+def _present(tags: list[Tag]) -> dict[str, list[Tag]]:
     """The page's elements by tag name, `.class` and `#id`: a rule's selector is tried only on the
     elements its last compound could match (most of a site's stylesheet is for other pages)."""
     index: dict[str, list[Tag]] = {}
-    for el in soup.find_all(True):
+    for el in tags:
         index.setdefault(el.name, []).append(el)
-        cls = el.get("class") or ()
+        attrs = el.attrs
+        cls = attrs.get("class") or ()
         for c in (cls.split() if isinstance(cls, str) else cls):  # one string where the parse keeps it so
             index.setdefault("." + c, []).append(el)
-        if el.get("id"):
-            index.setdefault("#" + str(el["id"]), []).append(el)
+        if attrs.get("id"):
+            index.setdefault("#" + str(attrs["id"]), []).append(el)
     return index
 
 
@@ -152,32 +184,185 @@ def _candidates(part: str, index: dict[str, list[Tag]]) -> list[Tag] | None:
     return index[key]
 
 
-def _select(soup: BeautifulSoup, selector: str, index: dict[str, list[Tag]]) -> list[Tag]:
-    parts = [selector] if "(" in selector else [p for p in selector.split(",") if p.strip()]
-    out: list[Tag] = []
-    for part in parts:
-        candidates = _candidates(part, index)
+try:  # one matcher per selector and page instead of one per element (soupsieve's match() builds
+    # a CSSMatch, walking up to the root, for every element it is asked about)
+    from soupsieve.css_match import CSSMatch as _CSSMatch
+    from soupsieve.css_types import SelectorNull as _SelectorNull
+except ImportError:  # pragma: no cover - a soupsieve without them: match() per element, select() per page
+    _CSSMatch = _SelectorNull = None
+
+
+class _Selector:
+    """The page's elements a selector matches, each comma-separated part matched once per page.
+
+    Same results as matching each part with soupsieve on its candidates (or on the whole page
+    where candidates cannot be told): the tree does not change while the sheets are read.
+    """
+
+    def __init__(self, soup: BeautifulSoup, tags: list[Tag]) -> None:
+        self.soup = soup
+        self.tags = tags
+        self.index = _present(tags)
+        self.done: dict[str, list[Tag] | Exception] = {}
+        self.templates = any(name.lower() == "template" for name in self.index if name[:1] not in ".#")
+
+    def select(self, selector: str) -> list[Tag]:
+        parts = [selector] if "(" in selector else [p for p in selector.split(",") if p.strip()]
+        out: list[Tag] = []
+        for part in parts:
+            got = self.done.get(part)
+            if got is None:
+                try:
+                    got = self._part(part)
+                except Exception as e:  # soupsieve's errors: raised again for every rule naming the part
+                    got = e
+                self.done[part] = got
+            if isinstance(got, Exception):
+                raise got
+            out.extend(got)
+        return out
+
+    def _part(self, part: str) -> list[Tag]:
+        candidates = _candidates(part, self.index)
         if candidates is None:
-            out.extend(soup.select(part))
-        elif candidates:
-            compiled = soupsieve.compile(part)
-            out.extend(el for el in candidates if compiled.match(el))
+            return self._whole_page(part)
+        if not candidates:
+            return []
+        compiled = soupsieve.compile(part)
+        if _CSSMatch is None or "\\" in part or "scope" in part.lower():
+            # :scope is the element matched itself only in a matcher made for that element
+            return [el for el in candidates if compiled.match(el)]
+        match = _CSSMatch(compiled.selectors, self.soup, compiled.namespaces, compiled.flags).match
+        return [el for el in candidates if match(el)]
+
+
+    def _whole_page(self, part: str) -> list[Tag]:
+        """soup.select(part), trying only the elements that can match: those with the id or class
+        its last compound names, else the children or descendants of those with the id or class
+        of the compound before it. soup.select() tries every element of the page with one
+        matcher, in document order; this tries a subset of them in the same order with a matcher
+        made the same way, so the result is the same. Pages with a <template> (whose contents
+        select() does not enter) and selectors that name no id or class there are run as before."""
+        if _CSSMatch is None or self.templates:
+            return self.soup.select(part)
+        compiled = soupsieve.compile(part, self.soup._namespaces)  # what soup.select() compiles
+        subset = self._subset(compiled.selectors)
+        if subset is None:
+            return self.soup.select(part)
+        match = _CSSMatch(compiled.selectors, self.soup, compiled.namespaces, compiled.flags).match
+        return [el for el in subset if match(el)]
+
+    def _keyed(self, sel) -> list[Tag] | None:
+        """The elements having the first id, else the first class, a compound names; None if it names neither."""
+        if sel.ids:
+            return self.index.get("#" + sel.ids[0], [])
+        if sel.classes:
+            name = sel.classes[0]
+            if name.split() != [name]:  # the index splits class lists on more kinds of space than soupsieve
+                return None
+            return self.index.get("." + name, [])
+        return None
+
+    def _subset(self, selectors) -> list[Tag] | None:
+        """The page's elements, in document order, that can match one of these selectors; None when unknown."""
+        if selectors.is_not or selectors.is_html:
+            return None
+        wanted: set[int] = set()
+        for sel in selectors:
+            if isinstance(sel, _SelectorNull):
+                continue  # matches nothing (:hover, :focus...)
+            got = self._keyed(sel)
+            if got is None:
+                if len(sel.relation) != 1:
+                    return None
+                left = sel.relation[0]
+                anchors = self._keyed(left)
+                if anchors is None or left.rel_type not in (">", " "):
+                    return None
+                got = []
+                for anchor in anchors:
+                    if left.rel_type == ">":
+                        got.extend(c for c in anchor.contents if isinstance(c, Tag))
+                    else:
+                        got.extend(_descendant_tags(anchor))
+            wanted.update(map(id, got))
+        return [el for el in self.tags if id(el) in wanted]
+
+
+def _descendant_tags(tag: Tag) -> list[Tag]:
+    out: list[Tag] = []
+    stack = list(reversed(tag.contents))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tag):
+            out.append(node)
+            if node.contents:
+                stack.extend(reversed(node.contents))
     return out
 
 
-def _conditionally_hidden(soup: BeautifulSoup, rule, present) -> list[Tag]:
-    out: list[Tag] = []
+def _hiding_selectors(rule) -> tuple[str, ...]:
+    """The selectors of the rules inside a conditional rule (@media, @supports) that hide."""
+    out = []
     for inner in tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True):
-        if inner.type != "qualified-rule":
-            continue
+        if inner.type != "qualified-rule" or not _names_relevant(inner.content):
+            continue  # a block naming none of the properties hides() reads cannot hide
         decls = _declarations(tinycss2.serialize(inner.content))
         if not decls or not hides(decls):
             continue
-        try:
-            out.extend(_select(soup, tinycss2.serialize(inner.prelude).strip(), present))
-        except Exception:  # a selector soupsieve cannot match is not judged
+        out.append(tinycss2.serialize(inner.prelude).strip())
+    return tuple(out)
+
+
+def _names_relevant(content) -> bool:
+    """Whether a rule's block has an identifier naming a property hides() or the colour test reads
+    at its top level: a declaration's name is one, so a block without any declares none of them."""
+    for token in content:
+        if token.type == "ident" and token.lower_value in _RELEVANT:
+            return True
+    return False
+
+
+_MEDIA, _RULE = 0, 1
+_SHEETS: dict[str, tuple] = {}
+_SHEET_CHARS = [0]
+MAX_CACHED_CHARS = 8_000_000  # style sheets kept compiled (pages of one site share most of theirs)
+
+
+def _compiled(css: str) -> tuple:
+    """A style sheet as what mark_hidden needs of it, in sheet order (cached by its text):
+    (_MEDIA, selectors of the hiding rules inside an @media/@supports) and
+    (_RULE, selector or None, declarations that matter) for each qualified rule; a selector of
+    None means the rule changes no verdict. Rules after the MAX_RULES-th are never read."""
+    got = _SHEETS.get(css)
+    if got is not None:
+        return got
+    entries: list[tuple] = []
+    rules = 0
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        if rule.type == "at-rule" and rule.content is not None and rule.lower_at_keyword in ("media", "supports"):
+            # hidden on some screens or browsers only: the tool cannot tell what a reader saw
+            entries.append((_MEDIA, _hiding_selectors(rule)))
             continue
-    return out
+        if rule.type != "qualified-rule":
+            continue  # other at-rules: not judged
+        rules += 1
+        if rules > MAX_RULES:
+            entries.append((_RULE, None, None))  # counted by mark_hidden, which stops there
+            break
+        if not _names_relevant(rule.content):
+            entries.append((_RULE, None, None))
+            continue
+        decls = {k: v for k, v in _declarations(tinycss2.serialize(rule.content)).items() if k in _RELEVANT}
+        entries.append((_RULE, tinycss2.serialize(rule.prelude).strip() if decls else None, decls))
+    got = tuple(entries)
+    if _SHEET_CHARS[0] + len(css) > MAX_CACHED_CHARS:
+        _SHEETS.clear()
+        _SHEET_CHARS[0] = 0
+    if len(css) <= MAX_CACHED_CHARS // 4:
+        _SHEETS[css] = got
+        _SHEET_CHARS[0] += len(css)
+    return got
 
 
 def _mark_maybe_hidden(elements: list[Tag]) -> None:
@@ -191,38 +376,39 @@ def _mark_maybe_hidden(elements: list[Tag]) -> None:
 
 def mark_hidden(soup: BeautifulSoup) -> int:
     """Mark every element the page's own CSS hides with the `hidden` attribute; returns how many."""
+    sheets, styled, tags = _scan(soup)
     styles: dict[int, tuple[Tag, dict[str, str]]] = {}
     rules = 0
-    present = None
+    selector: _Selector | None = None
     uncertain: list[Tag] = []
-    for sheet in soup.find_all("style"):
+    for sheet in sheets:
         css = sheet.string or sheet.get_text()
-        for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
-            if rule.type == "at-rule" and rule.content is not None and rule.lower_at_keyword in ("media", "supports"):
-                # hidden on some screens or browsers only: the tool cannot tell what a reader saw
-                if present is None:
-                    present = _present(soup)
-                uncertain.extend(_conditionally_hidden(soup, rule, present))
+        for entry in _compiled(css):
+            if entry[0] == _MEDIA:
+                for sel in entry[1]:
+                    if selector is None:
+                        selector = _Selector(soup, tags)
+                    try:
+                        uncertain.extend(selector.select(sel))
+                    except Exception:  # a selector soupsieve cannot match is not judged
+                        continue
                 continue
-            if rule.type != "qualified-rule":
-                continue  # other at-rules: not judged
             rules += 1
             if rules > MAX_RULES:
                 break
-            decls = _declarations(tinycss2.serialize(rule.content))
-            if not decls:
+            sel, decls = entry[1], entry[2]
+            if sel is None:
                 continue
-            selector = tinycss2.serialize(rule.prelude).strip()
-            if present is None:
-                present = _present(soup)
+            if selector is None:
+                selector = _Selector(soup, tags)
             try:
-                matched = _select(soup, selector, present)
+                matched = selector.select(sel)
             except Exception:  # soupsieve's errors: a selector it cannot match is not judged
                 continue
             for el in matched:
                 styles.setdefault(id(el), (el, {}))[1].update(decls)
     _mark_maybe_hidden(uncertain)
-    for el in soup.find_all(style=True):
+    for el in styled:
         try:
             decls = _declarations(str(el["style"]))
         except Exception:

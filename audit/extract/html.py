@@ -330,8 +330,16 @@ def _outermost(tags: list[Tag]) -> list[Tag]:
 def controlled_ids(soup: Tag) -> frozenset[str]:
     """The ids named by some aria-controls: panels a button opens (accordions, disclosures, tabs)."""
     ids: set[str] = set()
-    for el in soup.find_all(attrs={"aria-controls": True}):
-        ids.update(str(el.get("aria-controls", "")).split())
+    # a plain walk: find_all(attrs=...) costs as much as the rest of the extraction after the parse
+    stack = list(reversed(soup.contents)) if isinstance(soup, Tag) else []
+    while stack:
+        el = stack.pop()
+        if type(el) is NavigableString or not isinstance(el, Tag):
+            continue
+        if "aria-controls" in el.attrs:
+            ids.update(str(el.attrs["aria-controls"]).split())
+        if el.contents:
+            stack.extend(reversed(el.contents))
     return frozenset(ids)
 
 

@@ -59,7 +59,7 @@ def detect(text: str, spans=()) -> str | None:
     stride = max(1, round(total / BUDGET)) if total > BUDGET else 1
     for start, end in blocks[::stride]:
         chunk = text[start:min(end, start + 1500)]
-        if sum(ch.isalpha() for ch in chunk) < MIN_BLOCK_LETTERS:
+        if sum(map(str.isalpha, chunk)) < MIN_BLOCK_LETTERS:
             continue
         lang = _classify(chunk)
         if lang:
@@ -71,7 +71,7 @@ def detect(text: str, spans=()) -> str | None:
             return "mul"
         return ranked[0][0]
     sample = text[:BUDGET]
-    if sum(ch.isalpha() for ch in sample) < 20:
+    if sum(map(str.isalpha, sample)) < 20:
         return None
     return _classify(sample)
 
@@ -79,13 +79,12 @@ def detect(text: str, spans=()) -> str | None:
 def document_language(text: str, declared: str | None, spans=()) -> tuple[str | None, str | None]:
     """(language, warning or None): the declared language checked against the text."""
     declared = primary_tag(declared)
-    letters = sum(ch.isalpha() for ch in text[:SAMPLE_CHARS])
     detected = detect(text, spans)
     if detected is None:
         return declared, None
     if declared is None or declared == detected:
         return detected, None
-    if letters < MIN_CHARS:
+    if sum(map(str.isalpha, text[:SAMPLE_CHARS])) < MIN_CHARS:  # letters
         return declared, None
     if detected == "mul":
         return detected, f"the page declares language {declared!r} but its text is in several languages"

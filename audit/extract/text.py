@@ -84,7 +84,21 @@ def normalise_space(s: str) -> str:
 
 #: Every format (Cf) character of the Unicode database, mapped to nothing.
 _FORMAT_CHARS = {cp: None for cp in range(0x110000) if unicodedata.category(chr(cp)) == "Cf"}
-_HAS_FORMAT = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FORMAT_CHARS)) + "]")
+
+
+def _char_class(codepoints) -> str:
+    """A regex character class of these code points, runs written as ranges (a class of single
+    characters is searched ten times slower)."""
+    runs: list[list[int]] = []
+    for cp in sorted(codepoints):
+        if runs and runs[-1][1] == cp - 1:
+            runs[-1][1] = cp
+        else:
+            runs.append([cp, cp])
+    return "[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in runs) + "]"
+
+
+_HAS_FORMAT = re.compile(_char_class(_FORMAT_CHARS))
 
 #: Cyrillic and Greek letters that look like Latin ones (the common homoglyphs of Unicode's
 #: confusables list); used only inside a word that also has Latin letters.
@@ -114,18 +128,38 @@ def _script(ch: str) -> str | None:
     return "Other"
 
 
+#: The words (whole `\w+` runs) that hold a non-ASCII word character: the only ones fold() can change.
+#: A run is matched from its first character or not at all, so these are the _WORD matches that are
+#: not ASCII, and ASCII words never reach Python code.
+_NON_ASCII_WORD = re.compile(r"\w*[^\W\x00-\x7f]\w*")
+
+
+_FOLD_CACHE: dict[str, str] = {}  # word -> _fold_word(word)
+
+
+def _fold_word(word: str) -> str:
+    scripts = {_script(c) for c in word} - {None}
+    if "Latin" in scripts and scripts & {"Cyrillic", "Greek"}:
+        return MIXED_SCRIPT_MARK + word.translate(_CONFUSABLE)
+    return word
+
+
 def _fold_mixed_scripts(s: str) -> str:
     """A word mixing Latin with Cyrillic/Greek look-alikes ("nоt" with a Cyrillic о) is read as
     the Latin word a person sees; build() warns about it so the document is reviewed."""
-    def fold(m: re.Match) -> str:
-        word = m.group()
-        if word.isascii():
-            return word
-        scripts = {_script(c) for c in word} - {None}
-        if "Latin" in scripts and scripts & {"Cyrillic", "Greek"}:
-            return MIXED_SCRIPT_MARK + word.translate(_CONFUSABLE)
-        return word
-    return _WORD.sub(fold, s)
+    folded = {}
+    cache = _FOLD_CACHE
+    for word in set(_NON_ASCII_WORD.findall(s)):  # each distinct word once (scripts repeat words)
+        got = cache.get(word)
+        if got is None:
+            if len(cache) > 100_000:  # vocabularies are small; never grow without bound
+                cache.clear()
+            got = cache[word] = _fold_word(word)
+        if got != word:
+            folded[word] = got
+    if not folded:
+        return s
+    return _NON_ASCII_WORD.sub(lambda m: folded.get(m.group(), m.group()), s)
 
 
 def source_offsets(raw: str, normalised: str) -> list[int] | None:
