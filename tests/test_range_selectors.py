@@ -404,7 +404,7 @@ def test_import_and_export_commands_with_ranges(tmp_path, run_cli):
 def test_scoring_a_workspace_document_with_a_range(tmp_path):
     """A local page declared with a range: only the range is scored (and the cache keys it)."""
     from audit.rubric.loader import load_rubric
-    from audit.score.workspace import score_workspace_detailed
+    from audit.pipeline.score_workspace import score_workspace_detailed
     from audit.workspace import Workspace
 
     (tmp_path / "companies" / "docs").mkdir(parents=True)

@@ -133,7 +133,7 @@ def test_a_silent_criterion_carries_the_readers_confidence_in_silence(rubric):
     ref = DocumentRef("privacy-policy", "https://example.com/p", "a" * 64, "2026-01-01T00:00:00Z")
     docs = [DocumentFindings(ref, {}, {"opposes-backdoors": 0.97}),
             DocumentFindings(ref, {}, {"opposes-backdoors": 0.61})]
-    r = score_company(rubric, "x", "X", docs).criterion("opposes-backdoors")
+    r = score_company(rubric, "x", "X", docs, review_below=load_model().review_below).criterion("opposes-backdoors")
     assert r.level is Level.NO_DISCLOSURE and r.confidence == 0.61
     assert r.needs_review == (0.61 < load_model().review_below)
 

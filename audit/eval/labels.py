@@ -12,7 +12,7 @@ from audit.models import Level
 from audit.rubric.model import Rubric
 from audit.reader.learned import read_document
 from audit.reader.measure import nothing_to_hand_over
-from audit.score.inputs import load_document, read_file
+from audit.pipeline.documents import load_document, read_file
 
 _LEVELS = {"met", "partial", "not-met", "no-disclosure", "not-applicable"}
 
