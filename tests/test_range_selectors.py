@@ -14,11 +14,12 @@ import pytest
 from audit.archive.cache import cache_key
 from audit.declarations import ota
 from audit.declarations.load import load_declaration, parse_declaration
-from audit.declarations.model import DeclaredDocument, RangeSelector, selectors_plain
+from audit.declarations.model import DeclaredDocument, selectors_plain
 from audit.declarations.write import declaration_toml
 from audit.errors import InputError
 from audit.extract import extract
 from audit.extract.html import extract_html
+from audit.models import RangeSelector
 
 # A help-centre FAQ in the shape of telegram.org/faq: each question is an <h4> holding an
 # <a name=...> anchor, answers are paragraphs and lists, sections are <div>s.

@@ -14,14 +14,13 @@ from pathlib import Path
 import pytest
 
 from audit.extract import extract
-from audit.models import DocumentRef, Level, Polarity
+from audit.models import DocumentFindings, DocumentRef, Finding, Level, Polarity
 from audit.reader.corpus import read_span_labels, sentences_of_span
 from audit.reader.learned import model_for, read_document
 from audit.reader.measure import document_score, nothing_to_hand_over, spearman
 from audit.reader.model import MODEL_DIR, load_model
 from audit.rubric.loader import load_rubric
-from audit.score.engine import DocumentFindings, score_company
-from audit.score.matcher import Finding
+from audit.score.engine import score_company
 
 REPO = Path(__file__).resolve().parents[1]
 

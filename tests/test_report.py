@@ -307,7 +307,7 @@ def test_stale_reviewed_and_conflicting_marks(tmp_path):
     from dataclasses import replace
 
     from audit.models import Level, Review
-    from audit.score.engine import DocumentFindings
+    from audit.models import DocumentFindings
 
     rb = rubric()
     pos = load_document(b"We notify users before we disclose their data.\n", url="https://a.example/p",

@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from audit.declarations.model import Selector
 from audit.errors import InputError
 from audit.extract import MAX_BYTES, extract
 from audit.extract.doctype import guess_type
 from audit.extract.text import ExtractedText
-from audit.models import DocumentRef, Scorecard
+from audit.models import DocumentFindings, DocumentRef, Scorecard, Selector
 from audit.rubric.model import Rubric
 from audit.reader.learned import read_document
 from audit.reader.model import review_threshold
-from audit.score.engine import DocumentFindings, score_company
+from audit.score.engine import score_company
 
 
 @dataclass(frozen=True)

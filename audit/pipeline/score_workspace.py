@@ -44,13 +44,13 @@ from audit.declarations.reviews import load_reviews
 from audit.errors import InputError
 from audit.extract import EXTRACTOR_VERSION, MAX_BYTES, extract
 from audit.extract.language import readable
-from audit.models import DocumentRef, Scorecard
+from audit.models import DocumentFindings, DocumentRef, Scorecard
 from audit.probe.store import load_outcomes
 from audit.rubric.model import Rubric
 from audit.pipeline.documents import mtime_utc, source_date_epoch
 from audit.reader.learned import read_document, reader_version
 from audit.reader.model import review_threshold
-from audit.score.engine import DocumentFindings, score_company
+from audit.score.engine import score_company
 from audit.score.incomplete import (
     EVERY_DOCUMENT_FAILED,
     NO_DOCUMENT_DECLARED,

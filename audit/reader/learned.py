@@ -14,12 +14,12 @@ import numpy as np
 
 from audit.errors import InputError
 from audit.extract.text import ExtractedText
-from audit.models import DocumentRef, Level, Polarity
+from audit.models import DocumentRef, Finding, Level, Polarity
 from audit.reader.features import document_features, document_topics
 from audit.reader.model import CLASSES, load_model, rules_guard, stage2_matrix
 from audit.rubric.model import Rubric
 from audit.score.engine import decide_level
-from audit.score.matcher import Finding, find_all
+from audit.score.matcher import find_all
 
 READER_ID = "learned"
 #: bump when the reading code (not the model) changes what a document reads as: it enters the

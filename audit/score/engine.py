@@ -14,36 +14,19 @@ from audit.models import (
     Coverage,
     CriterionResult,
     DemandScore,
+    DocumentFindings,
     DocumentRef,
     Evidence,
+    Finding,
     Level,
     Polarity,
+    ProbeOutcome,
     Review,
     Scorecard,
 )
 from audit.rubric.model import Criterion, Rubric
-from audit.score.matcher import Finding
 
 MAX_EVIDENCE = 5  # quotes kept per polarity and criterion
-
-
-@dataclass(frozen=True)
-class DocumentFindings:
-    """One usable document and what the matcher found in it."""
-
-    ref: DocumentRef
-    findings: dict[str, list[Finding]]
-    #: criterion -> the reader's confidence that this document is silent on it
-    silence: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ProbeOutcome:
-    """What a probe measured for one criterion; level None means it could not run."""
-
-    level: Level | None
-    evidence: tuple[Evidence, ...] = ()
-    note: str | None = None
 
 
 @dataclass(frozen=True)

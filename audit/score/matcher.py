@@ -8,28 +8,11 @@ Each text is scanned once for all criteria, with every pattern compiled once in 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from audit.extract.text import ExtractedText
-from audit.models import Level, Polarity
+from audit.models import Finding, Level, Polarity
 from audit.rubric.model import Criterion, Lexicon, Rubric, Signal
 from audit.score.prefilter import plan_for
-
-
-@dataclass(frozen=True)
-class Finding:
-    criterion: str
-    signal: str
-    level: Level
-    polarity: Polarity
-    start: int
-    end: int
-    quote: str
-    negated: bool = False
-    hedged: bool = False
-    confidence: float | None = None  # the reader's calibrated confidence in the level (None: rules alone)
-    strength: float | None = None  # how strongly this sentence carries the level (the reader's; deciding = highest)
-    original: str | None = None  # the page's own characters, where normalisation changed them (see ExtractedText.original)
 
 
 _WORD = re.compile(r"[\w'’]+")
