@@ -10,7 +10,7 @@ from audit.extract.markdown import extract_plain
 from audit.models import DocumentFindings, DocumentRef, Evidence, Level, Polarity, ProbeOutcome, Review
 from audit.rubric.loader import load_rubric
 from audit.score.engine import decide_level, round1, score_company
-from audit.score.matcher import find_all
+from audit.reader.rules.matcher import find_all
 
 MINI = str(Path(__file__).parent / "data" / "mini_rubric.toml")
 

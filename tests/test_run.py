@@ -19,7 +19,7 @@ from audit.refresh.shard import Shard, merge_documents, parse_shard, scorecard_f
 from audit.report.formats import dumps, scorecards_document
 from audit.rubric.loader import load_rubric
 from audit.score.engine import score_company
-from audit.score.matcher import find_all
+from audit.reader.rules.matcher import find_all
 
 MINI = str(Path(__file__).parent / "data" / "mini_rubric.toml")
 TEXTS = {
