@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCORE = Path(__file__).resolve().parents[1] / "audit" / "score"
+SCORE = Path(__file__).resolve().parents[2] / "audit" / "score"
 
 #: stages that do I/O (or load files): scoring must not import them, even indirectly
 IO_MODULES = ("audit.archive", "audit.fetch", "audit.declarations", "audit.probe", "audit.pipeline",

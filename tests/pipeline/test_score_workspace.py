@@ -12,7 +12,7 @@ from audit.rubric.loader import load_rubric
 from audit.pipeline.score_workspace import score_workspace, score_workspace_detailed
 from audit.workspace import Workspace
 
-MINI = str(Path(__file__).parent / "data" / "mini_rubric.toml")
+MINI = str(Path(__file__).parents[1] / "data" / "mini_rubric.toml")
 
 
 def setup(tmp_path: Path) -> Workspace:

@@ -12,7 +12,7 @@ from audit.rubric.loader import load_rubric
 from audit.score.engine import decide_level, round1, score_company
 from audit.reader.rules.matcher import find_all
 
-MINI = str(Path(__file__).parent / "data" / "mini_rubric.toml")
+MINI = str(Path(__file__).parents[1] / "data" / "mini_rubric.toml")
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from audit.reader.model import MODEL_DIR, load_model
 from audit.rubric.loader import load_rubric
 from audit.score.engine import score_company
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 GUIDELINES = """# Law enforcement guidelines
 
