@@ -40,8 +40,7 @@ def check(*inputs: PathLike, doc_type: str | None = None, name: str = "Checked c
     from audit.models import DocumentRef
     from audit.report.formats import scorecards_document
     from audit.rubric.loader import load_rubric
-    from audit.score.engine import score_company
-    from audit.score.inputs import findings_for, is_url, load_input
+    from audit.pipeline.documents import is_url, load_input, score_documents
 
     if not inputs:
         raise InputError("check: give at least one file or URL")
@@ -55,7 +54,7 @@ def check(*inputs: PathLike, doc_type: str | None = None, name: str = "Checked c
             if not is_url(item) or _POLICY_REFUSAL in str(e):
                 raise
             failed.append(DocumentRef(doc_type or "other", item, None, None, "failed", _error(item, e)))
-    card = score_company(rb, _slug(name), name, [findings_for(rb, d) for d in docs], failed)
+    card = score_documents(rb, _slug(name), name, docs, failed)
     if not docs:
         raise NoEvidenceError(f"could not evaluate: {EVERY_DOCUMENT_FAILED}")
     guessed = tuple((d.ref.url, d.ref.type) for d in docs if d.guessed)
@@ -94,7 +93,7 @@ def report(workspace: PathLike = ".", out_dir: PathLike | None = None,
 
 
 def _scored(workspace, slugs, rubric):
-    from audit.score.workspace import score_workspace_detailed
+    from audit.pipeline.score_workspace import score_workspace_detailed
     from audit.workspace import Workspace, open_rubric
 
     ws = Workspace.open(str(workspace))

@@ -1,12 +1,67 @@
-"""Typed results shared by every stage: levels, evidence, per-criterion results, scorecards.
+"""Typed values shared by every stage, in the order of the data flow: selectors (what to read of
+a page), levels, where a text came from, findings (what a reader saw in one sentence) and a
+document's findings, probe outcomes, evidence, per-criterion results, scorecards.
 
-Frozen dataclasses so that a result, once made, is a fact that later stages cannot bend.
+Stages import these from here, never from one another: a stage that needs another's type would
+otherwise depend on that stage (and import cycles follow). Frozen dataclasses so that a result,
+once made, is a fact that later stages cannot bend.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+
+
+#: The keys of a range table, in the order they are written (TOML: snake_case; OTA: camelCase).
+RANGE_KEYS = ("start_before", "start_after", "end_before", "end_after")
+_OTA_KEYS = {"start_before": "startBefore", "start_after": "startAfter",
+             "end_before": "endBefore", "end_after": "endAfter"}
+
+
+@dataclass(frozen=True)
+class RangeSelector:
+    """A part of a page between two CSS-selected elements (Open Terms Archive's range selector).
+
+    Exactly one of start_before/start_after, at most one of end_before/end_after; without an end
+    the range runs to the end of the page. `before` keeps the start element (or drops the end
+    element), `after` drops the start element (or keeps the end element), subtrees included.
+    Built valid by the declaration loader (audit.declarations.load), which reports bad tables.
+    """
+
+    start_before: str | None = None
+    start_after: str | None = None
+    end_before: str | None = None
+    end_after: str | None = None
+
+    def __post_init__(self):
+        if (self.start_before is None) == (self.start_after is None):
+            raise ValueError("a range needs exactly one of start_before, start_after")
+        if self.end_before is not None and self.end_after is not None:
+            raise ValueError("a range takes at most one of end_before, end_after")
+
+    @property
+    def start(self) -> str:
+        return self.start_before if self.start_before is not None else self.start_after  # type: ignore[return-value]
+
+    @property
+    def end(self) -> str | None:
+        return self.end_before if self.end_before is not None else self.end_after
+
+    def as_table(self) -> dict[str, str]:
+        """The TOML table (snake_case keys, in RANGE_KEYS order, only the ones set)."""
+        return {k: getattr(self, k) for k in RANGE_KEYS if getattr(self, k) is not None}
+
+    def as_ota(self) -> dict[str, str]:
+        """Open Terms Archive's form: {"startBefore": css, "endBefore": css}."""
+        return {_OTA_KEYS[k]: v for k, v in self.as_table().items()}
+
+    def __str__(self) -> str:
+        return "{" + ", ".join(f"{k} = {v!r}" for k, v in self.as_table().items()) + "}"
+
+
+#: One `select`/`remove` entry: a CSS selector or a range.
+Selector = str | RangeSelector
 
 
 class Level(str, Enum):
@@ -79,6 +134,35 @@ class DocumentRef:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One sentence that a reader (the hand rules or the learned reader) found to speak to a
+    criterion: the level it supports, for or against, and where it is in the extracted text."""
+
+    criterion: str
+    signal: str
+    level: Level
+    polarity: Polarity
+    start: int
+    end: int
+    quote: str
+    negated: bool = False
+    hedged: bool = False
+    confidence: float | None = None  # the reader's calibrated confidence in the level (None: rules alone)
+    strength: float | None = None  # how strongly this sentence carries the level (the reader's; deciding = highest)
+    original: str | None = None  # the page's own characters, where normalisation changed them (see ExtractedText.original)
+
+
+@dataclass(frozen=True)
+class DocumentFindings:
+    """One usable document and what the reader found in it (the input of scoring)."""
+
+    ref: DocumentRef
+    findings: dict[str, list[Finding]]
+    #: criterion -> the reader's confidence that this document is silent on it
+    silence: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Evidence:
     """A quote that made a signal fire, with its offsets into the extracted text."""
 
@@ -113,6 +197,15 @@ class Evidence:
         if self.observation is not None:
             out["observation"] = self.observation
         return out
+
+
+@dataclass(frozen=True)
+class ProbeOutcome:
+    """What a probe measured for one criterion; level None means it could not run."""
+
+    level: Level | None
+    evidence: tuple[Evidence, ...] = ()
+    note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,7 @@ def main(argv=None) -> int:
     from audit.archive.store import Archive
     from audit.declarations.load import load_declarations
     from audit.fetch.polite import FetchPolicy, PoliteFetcher
-    from audit.fetch.workspace import fetch_declarations
+    from audit.pipeline.fetch_workspace import fetch_declarations
     from audit.workspace import Workspace
 
     # the servers run in their own process, so their work does not share the fetcher's GIL

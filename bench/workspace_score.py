@@ -58,7 +58,7 @@ def build_workspace(root: Path, companies: int, documents: int, size: int, seed:
 
 def score_once(root: Path, rubric_arg: str | None) -> dict:
     """Score the workspace in this process; the figures of one run."""
-    from audit.score.workspace import score_workspace_detailed
+    from audit.pipeline.score_workspace import score_workspace_detailed
     from audit.workspace import Workspace
 
     rubric, _ = load_bench_rubric(rubric_arg)

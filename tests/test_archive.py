@@ -17,7 +17,7 @@ from audit.archive.files import atomic_write
 from audit.archive.store import Archive, LogEntry
 from audit.declarations.load import load_declaration
 from audit.fetch.polite import FetchPolicy, PoliteFetcher
-from audit.fetch.workspace import fetch_declarations
+from audit.pipeline.fetch_workspace import fetch_declarations
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -87,7 +87,7 @@ def test_fetch_monitor_detects_overlap():
     assert m.overlaps == 1 and m.served == 2
 
 
-# The scoring prefilter (audit/score/prefilter.py) the benches led to must never change a result.
+# The scoring prefilter (audit/reader/rules/prefilter.py) the benches led to must never change a result.
 
 def _all_pairs(criteria):
     return [(c.id, s.id) for c in criteria for s in c.signals]
@@ -131,8 +131,8 @@ def _POLICY_WORDS_MIX(rng) -> str:
 
 def test_prefilter_only_drops_signals_that_do_not_fire():
     from audit.rubric.loader import load_rubric
-    from audit.score.matcher import match_signal
-    from audit.score.prefilter import candidates
+    from audit.reader.rules.matcher import match_signal
+    from audit.reader.rules.prefilter import candidates
 
     from conftest import SHARED
 
@@ -161,7 +161,7 @@ def test_prefilter_only_drops_signals_that_do_not_fire():
 def test_required_sets_come_from_the_parsed_pattern():
     import re
 
-    from audit.score.prefilter import required_sets
+    from audit.reader.rules.prefilter import required_sets
 
     def sets(p, flags=re.I):
         return {tuple(sorted(s)) for s in required_sets(re.compile(p, flags))}
@@ -184,7 +184,7 @@ def test_combined_scan_finds_the_same_signals_as_plain_substring_tests():
     import random
 
     from audit.rubric.loader import load_rubric
-    from audit.score.prefilter import MIN_LITERAL, _strongest, plan_for, signal_alternatives, word_piece
+    from audit.reader.rules.prefilter import MIN_LITERAL, _strongest, plan_for, signal_alternatives, word_piece
 
     rubrics = [load_rubric(str(Path(__file__).parent / "data" / "mini_rubric.toml"))]
     try:
@@ -214,7 +214,7 @@ def test_combined_scan_finds_the_same_signals_as_plain_substring_tests():
 def test_prefilter_literals_are_exact_prefixes():
     import re
 
-    from audit.score.prefilter import IGNORECASE_ASCII_TWINS, cannot_match, literals
+    from audit.reader.rules.prefilter import IGNORECASE_ASCII_TWINS, cannot_match, literals
 
     assert literals(re.compile(r"\b(only|solely)\b[^.;]{0,9}x", re.I)) == (("only", "solely"), True)
     assert literals(re.compile(r"\b(search\s*)?warrants?", re.I))[0] is None  # optional start: no filter

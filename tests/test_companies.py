@@ -12,8 +12,8 @@ import pytest
 import soupsieve
 
 from audit.declarations.load import load_declaration
-from audit.declarations.model import RangeSelector
 from audit.extract.doctype import DOCUMENT_TYPES
+from audit.models import RangeSelector
 
 REPO = Path(__file__).resolve().parents[1]
 COMPANIES = sorted((REPO / "companies").glob("*.toml"))

@@ -181,8 +181,9 @@ from audit.demands import build_letter, redact_internal, render_letter
 from audit.demands.letter import md_escape
 from audit.models import Level, Review
 from audit.rubric.loader import load_rubric
+from audit.reader.model import review_threshold
 from audit.score.engine import score_company
-from audit.score.inputs import findings_for, load_document
+from audit.pipeline.documents import findings_for, load_document
 
 POLICY_URL = "https://example.com/law-enforcement"
 POLICY = (
@@ -209,7 +210,7 @@ def rubric(tmp_path):
 def card_from(rubric, html: str, url: str = POLICY_URL, public: bool = True, reviews=None):
     doc = load_document(html.encode(), url=url, fetched_at="2026-11-01T10:00:00Z", doc_type="law-enforcement-guidelines",
                         content_type="text/html", public=public)
-    return score_company(rubric, "acme", "Acme Corp", [findings_for(rubric, doc)], reviews=reviews)
+    return score_company(rubric, "acme", "Acme Corp", [findings_for(rubric, doc)], reviews=reviews, review_below=review_threshold())
 
 
 def test_letter_groups_gaps_by_demand_with_quotes_and_better_policy(rubric):

@@ -241,7 +241,7 @@ def test_collapsed_accordion_panels_are_read():
     assert "→" not in ex.text and "Contact us today." in ex.text  # an aria-hidden icon is still not text
     assert "Old text" not in ex.text and "cookies" not in ex.text  # hidden without a controller: gone
     # the same with a CSS select (and with a range select, which walks the page differently)
-    from audit.declarations.model import RangeSelector
+    from audit.models import RangeSelector
 
     assert "We notify users" in extract(FAQ, content_type="text/html", select=["main"]).text
     rng = RangeSelector(start_before="h1", end_after="#a3")

@@ -180,7 +180,7 @@ def test_document_that_cannot_be_parsed_makes_the_company_unevaluated(run_cli, t
 def test_probe_only_company_gets_no_score_from_probes_alone(tmp_path):
     from audit.probe.store import append_run
     from audit.rubric.loader import load_rubric
-    from audit.score.workspace import score_workspace_detailed
+    from audit.pipeline.score_workspace import score_workspace_detailed
     from audit.workspace import Workspace
 
     ws = Workspace.open(_workspace(tmp_path, {"probed": 'name = "Probed"\n' + _url_doc("https://probed.example/x")}))

@@ -12,8 +12,9 @@ from audit.report.badge import badge_svg
 from audit.report.escape import markdown
 from audit.report.formats import MarkdownFormat
 from audit.rubric.loader import load_rubric
+from audit.reader.model import review_threshold
 from audit.score.engine import score_company
-from audit.score.inputs import findings_for, load_document
+from audit.pipeline.documents import findings_for, load_document
 
 NAMES = ['Evil" onload="alert(1)', "Evil' onload='alert(1)", 'A & B <script>alert(1)</script>',
          '"><script>alert(1)</script><svg a="', "~~struck~~ `code` **bold** [x](javascript:alert(1)) $x$ | cell"]
@@ -24,7 +25,7 @@ def _card(name: str, quote_extra: str = "", fetched_at: str = "2026-01-01T00:00:
     rb = load_rubric(None)
     doc = load_document(POLICY + quote_extra.encode(), url=url, fetched_at=fetched_at,
                         doc_type="law-enforcement-guidelines", filename="f.txt")
-    return rb, score_company(rb, "evil", name, [findings_for(rb, doc)])
+    return rb, score_company(rb, "evil", name, [findings_for(rb, doc)], review_below=review_threshold())
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -112,7 +112,7 @@ def test_a_filed_under_another_criterion_finding_is_discarded(tmp_path, run_cli,
 
 def test_entries_written_on_another_machine_are_recomputed_and_this_machines_are_reused(
         tmp_path, run_cli, monkeypatch):
-    import audit.score.workspace as sw
+    import audit.pipeline.score_workspace as sw
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     ws = _workspace(tmp_path)

@@ -10,8 +10,8 @@ import pytest
 
 from audit.declarations import ota
 from audit.declarations.load import load_declaration
-from audit.declarations.model import RangeSelector
 from audit.errors import InputError
+from audit.models import RangeSelector
 
 
 def write_json(path: Path, data) -> Path:

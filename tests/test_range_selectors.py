@@ -14,11 +14,12 @@ import pytest
 from audit.archive.cache import cache_key
 from audit.declarations import ota
 from audit.declarations.load import load_declaration, parse_declaration
-from audit.declarations.model import DeclaredDocument, RangeSelector, selectors_plain
+from audit.declarations.model import DeclaredDocument, selectors_plain
 from audit.declarations.write import declaration_toml
 from audit.errors import InputError
 from audit.extract import extract
 from audit.extract.html import extract_html
+from audit.models import RangeSelector
 
 # A help-centre FAQ in the shape of telegram.org/faq: each question is an <h4> holding an
 # <a name=...> anchor, answers are paragraphs and lists, sections are <div>s.
@@ -404,7 +405,7 @@ def test_import_and_export_commands_with_ranges(tmp_path, run_cli):
 def test_scoring_a_workspace_document_with_a_range(tmp_path):
     """A local page declared with a range: only the range is scored (and the cache keys it)."""
     from audit.rubric.loader import load_rubric
-    from audit.score.workspace import score_workspace_detailed
+    from audit.pipeline.score_workspace import score_workspace_detailed
     from audit.workspace import Workspace
 
     (tmp_path / "companies" / "docs").mkdir(parents=True)

@@ -14,8 +14,9 @@ from bs4 import BeautifulSoup
 from audit.errors import InputError
 from audit.report.site import CSP, MANIFEST, http_url, write_report
 from audit.rubric.loader import load_rubric
+from audit.reader.model import review_threshold
 from audit.score.engine import score_company
-from audit.score.inputs import findings_for, load_document
+from audit.pipeline.documents import findings_for, load_document
 
 DATA = Path(__file__).parent / "data"
 RUBRIC = DATA / "mini_rubric.toml"
@@ -39,9 +40,10 @@ def make_cards(rb=None):
     private = load_document(PLAIN, url="internal/handbook.txt", fetched_at="2026-09-03T00:00:00Z",
                             doc_type="law-enforcement-guidelines", filename="handbook.txt", public=False)
     return [
-        score_company(rb, "evil", 'Evil <b onmouseover="x()">Corp</b>', [findings_for(rb, hostile)]),
-        score_company(rb, "good", "Good Co", [findings_for(rb, public)]),
-        score_company(rb, "inside", "Inside Inc", [findings_for(rb, private)]),
+        score_company(rb, "evil", 'Evil <b onmouseover="x()">Corp</b>', [findings_for(rb, hostile)],
+                      review_below=review_threshold()),
+        score_company(rb, "good", "Good Co", [findings_for(rb, public)], review_below=review_threshold()),
+        score_company(rb, "inside", "Inside Inc", [findings_for(rb, private)], review_below=review_threshold()),
     ]
 
 
@@ -186,7 +188,7 @@ def test_csv_neutralises_formulas(tmp_path):
     rb = rubric()
     doc = load_document(b"=HYPERLINK(1) We notify users before we disclose their data.\n", url="https://e.example/",
                         fetched_at="2026-01-01T00:00:00Z", doc_type="law-enforcement-guidelines", filename="f.txt")
-    write_report(tmp_path, [score_company(rb, "f", "F", [findings_for(rb, doc)])], rb)
+    write_report(tmp_path, [score_company(rb, "f", "F", [findings_for(rb, doc)], review_below=review_threshold())], rb)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "scorecards.csv").read_text())))
     quotes = [r["quote"] for r in rows if r["quote"]]
     assert quotes and all(not q.startswith("=") for q in quotes)
@@ -305,7 +307,7 @@ def test_stale_reviewed_and_conflicting_marks(tmp_path):
     from dataclasses import replace
 
     from audit.models import Level, Review
-    from audit.score.engine import DocumentFindings
+    from audit.models import DocumentFindings
 
     rb = rubric()
     pos = load_document(b"We notify users before we disclose their data.\n", url="https://a.example/p",
@@ -314,7 +316,8 @@ def test_stale_reviewed_and_conflicting_marks(tmp_path):
                         fetched_at="2026-01-02T00:00:00Z", doc_type="privacy-policy", filename="b.txt")
     stale = DocumentFindings(replace(pos.ref, status="stale", error="last fetch failed"), findings_for(rb, pos).findings)
     review = Review("warrant", Level.MET, "Confirmed by counsel <i>x</i>", "Ana", "2026-11-01")
-    card = score_company(rb, "mixed", "Mixed", [stale, findings_for(rb, neg)], reviews={"warrant": review})
+    card = score_company(rb, "mixed", "Mixed", [stale, findings_for(rb, neg)], reviews={"warrant": review},
+                         review_below=review_threshold())
     assert card.criterion("notice").conflicting
     write_report(tmp_path, [card], rb)
     page = soup(tmp_path / "companies" / "mixed.html")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from audit.rubric.examples import run_examples
+from audit.reader.rules.examples import run_examples
 from audit.rubric.loader import load_rubric
 
 # id -> (demand, weight, method), as METHODOLOGY.md's criteria tables give them
@@ -124,7 +124,7 @@ def test_show_json_lists_all_criteria(run_cli):
     ],
 )
 def test_real_policy_patterns(rubric, cid, text, level):
-    from audit.rubric.examples import level_of_text
+    from audit.reader.rules.examples import level_of_text
 
     got, _ = level_of_text(rubric, cid, text)
     assert got.value == level

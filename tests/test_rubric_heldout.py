@@ -18,7 +18,7 @@ from __future__ import annotations
 import pytest
 
 from audit.models import Level
-from audit.rubric.examples import level_of_text
+from audit.reader.rules.examples import level_of_text
 from audit.rubric.loader import load_rubric
 
 MET, PARTIAL, NOT_MET, NONE = "met", "partial", "not-met", "no-disclosure"

@@ -11,15 +11,15 @@ import pytest
 
 from audit.errors import InputError
 from audit.extract.markdown import extract_plain
-from audit.models import DocumentRef
+from audit.models import DocumentFindings, DocumentRef
 from audit.refresh.diff import diff_scorecards
 from audit.refresh.gates import gate_failures, parse_threshold
 from audit.refresh.publish import failures_markdown, fetch_failures, load_signer, record_run
 from audit.refresh.shard import Shard, merge_documents, parse_shard, scorecard_from_json
 from audit.report.formats import dumps, scorecards_document
 from audit.rubric.loader import load_rubric
-from audit.score.engine import DocumentFindings, score_company
-from audit.score.matcher import find_all
+from audit.score.engine import score_company
+from audit.reader.rules.matcher import find_all
 
 MINI = str(Path(__file__).parent / "data" / "mini_rubric.toml")
 TEXTS = {

@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from audit.models import Level
 from audit.report.site import write_report
 from audit.rubric.loader import load_rubric
-from audit.score.workspace import EVERY_DOCUMENT_FAILED, unevaluated_card
+from audit.score.incomplete import EVERY_DOCUMENT_FAILED, unevaluated_card
 
 from tests.test_report import make_cards, rubric
 

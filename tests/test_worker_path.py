@@ -94,7 +94,7 @@ def test_review_never_writes_git_user_name(run_cli, ws, monkeypatch, tmp_path):
 def test_review_pending_lists_needs_review(run_cli, ws, monkeypatch, reader):
     monkeypatch.setenv("AUDIT_READER", reader)
     from audit.rubric.loader import load_rubric
-    from audit.score.workspace import score_workspace_detailed
+    from audit.pipeline.score_workspace import score_workspace_detailed
     from audit.workspace import Workspace
 
     result = score_workspace_detailed(Workspace.open(str(ws)), load_rubric(None))

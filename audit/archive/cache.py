@@ -26,8 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from audit.archive.files import atomic_write
-from audit.models import Level, Polarity
-from audit.score.matcher import Finding
+from audit.models import Finding, Level, Polarity
 from audit.untrusted import loads_json
 
 CACHE_VERSION = 1

@@ -23,11 +23,10 @@ from audit.commands.options import (
 from audit.errors import InputError, NoEvidenceError
 from audit.extract.doctype import DOCUMENT_TYPES
 from audit.models import DocumentRef
+from audit.pipeline.documents import is_url, load_input, score_documents
 from audit.report.formats import render
 from audit.rubric.loader import load_rubric
-from audit.score.engine import score_company
-from audit.score.inputs import findings_for, is_url, load_input
-from audit.score.workspace import unevaluated_card
+from audit.score.incomplete import unevaluated_card
 
 #: What the fetcher says when the private-network policy refused an address (audit.fetch.http).
 _POLICY_REFUSAL = "--allow-private-network"
@@ -85,7 +84,7 @@ def check(inputs, doc_type, name, source_urls, fmt, rubric_id, allow_private_net
                    err=True)
     docs = [d for d in docs if not any(d is f for f in foreign)]
     failed = failed + [d.ref for d in foreign]
-    card = score_company(rubric, _slug(name), name, [findings_for(rubric, d) for d in docs], failed)
+    card = score_documents(rubric, _slug(name), name, docs, failed)
 
     if not docs:
         card = unevaluated_card(card, rubric, EVERY_DOCUMENT_FAILED)

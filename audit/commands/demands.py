@@ -83,7 +83,7 @@ def _from_json(path: str, slug: str, rubric_id: str | None):
 
 
 def _from_workspace(workspace, slug: str, rubric_id: str | None):
-    from audit.score.workspace import score_workspace_detailed
+    from audit.pipeline.score_workspace import score_workspace_detailed
     from audit.workspace import Workspace, open_rubric, print_problems, require_slugs
 
     ws = Workspace.open(workspace)

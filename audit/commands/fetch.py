@@ -13,7 +13,7 @@ from audit.commands.options import (ca_bundle_from_env, delay_option, ignore_rob
 from audit.declarations.load import load_declarations
 from audit.errors import InputError, NoEvidenceError
 from audit.fetch.polite import FetchPolicy, PoliteFetcher
-from audit.fetch.workspace import fetch_declarations
+from audit.pipeline.fetch_workspace import fetch_declarations
 from audit.workspace import Workspace, print_problems, require_slugs
 
 

@@ -18,7 +18,7 @@ from audit.declarations.model import DeclaredDocument
 from audit.errors import InputError
 from audit.extract import extract
 from audit.extract.doctype import DOCUMENT_TYPES
-from audit.score.inputs import read_file
+from audit.pipeline.documents import read_file
 from audit.workspace import Workspace
 
 CONTENT_TYPES = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html", ".md": "text/markdown",

@@ -79,7 +79,7 @@ def _pending(slugs: list[str], fmt: str, rubric_id, workspace) -> None:
     """Criteria with `needs_review: true` (low confidence or conflicting), per company."""
     import json
 
-    from audit.score.workspace import score_workspace_detailed
+    from audit.pipeline.score_workspace import score_workspace_detailed
     from audit.workspace import print_problems
 
     ws = Workspace.open(workspace)

@@ -8,7 +8,7 @@ import click
 
 from audit.errors import InputError
 from audit.rubric.docs import render_markdown
-from audit.rubric.examples import run_examples
+from audit.reader.rules.examples import run_examples
 from audit.rubric.loader import builtin_ids, load_rubric, validate_rubric_file
 
 

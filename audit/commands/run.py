@@ -176,7 +176,7 @@ def _select(ws, slugs: list[str], part) -> list[str]:
 
 
 def _score(ws, rubric, slugs, problems: list[str]):
-    from audit.score.workspace import score_workspace_detailed
+    from audit.pipeline.score_workspace import score_workspace_detailed
 
     result = score_workspace_detailed(ws, rubric, slugs)
     if result.nothing_archived:

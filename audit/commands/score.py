@@ -7,7 +7,7 @@ import click
 from audit.commands.options import format_option, rubric_option, workspace_option
 from audit.errors import InputError, NoEvidenceError, NothingArchived
 from audit.report.formats import render
-from audit.score.workspace import score_workspace_detailed
+from audit.pipeline.score_workspace import score_workspace_detailed
 from audit.workspace import Workspace, open_rubric, print_problems, require_slugs
 
 

@@ -14,16 +14,10 @@ from urllib.parse import urlsplit
 
 from audit.fetch.urls import UnsafeURLError, parse_url_strict
 
-from audit.declarations.model import (
-    RANGE_KEYS,
-    Declaration,
-    DeclarationProblem,
-    DeclaredDocument,
-    RangeSelector,
-    Selector,
-)
+from audit.declarations.model import Declaration, DeclarationProblem, DeclaredDocument
 from audit.errors import InputError
 from audit.extract.doctype import DOCUMENT_TYPES
+from audit.models import RANGE_KEYS, RangeSelector, Selector
 from audit.untrusted import UntrustedInputError, loads_toml
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")

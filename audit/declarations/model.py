@@ -5,56 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The keys of a range table, in the order they are written (TOML: snake_case; OTA: camelCase).
-RANGE_KEYS = ("start_before", "start_after", "end_before", "end_after")
-_OTA_KEYS = {"start_before": "startBefore", "start_after": "startAfter",
-             "end_before": "endBefore", "end_after": "endAfter"}
-
-
-@dataclass(frozen=True)
-class RangeSelector:
-    """A part of a page between two CSS-selected elements (Open Terms Archive's range selector).
-
-    Exactly one of start_before/start_after, at most one of end_before/end_after; without an end
-    the range runs to the end of the page. `before` keeps the start element (or drops the end
-    element), `after` drops the start element (or keeps the end element), subtrees included.
-    Built valid by the declaration loader (audit.declarations.load), which reports bad tables.
-    """
-
-    start_before: str | None = None
-    start_after: str | None = None
-    end_before: str | None = None
-    end_after: str | None = None
-
-    def __post_init__(self):
-        if (self.start_before is None) == (self.start_after is None):
-            raise ValueError("a range needs exactly one of start_before, start_after")
-        if self.end_before is not None and self.end_after is not None:
-            raise ValueError("a range takes at most one of end_before, end_after")
-
-    @property
-    def start(self) -> str:
-        return self.start_before if self.start_before is not None else self.start_after  # type: ignore[return-value]
-
-    @property
-    def end(self) -> str | None:
-        return self.end_before if self.end_before is not None else self.end_after
-
-    def as_table(self) -> dict[str, str]:
-        """The TOML table (snake_case keys, in RANGE_KEYS order, only the ones set)."""
-        return {k: getattr(self, k) for k in RANGE_KEYS if getattr(self, k) is not None}
-
-    def as_ota(self) -> dict[str, str]:
-        """Open Terms Archive's form: {"startBefore": css, "endBefore": css}."""
-        return {_OTA_KEYS[k]: v for k, v in self.as_table().items()}
-
-    def __str__(self) -> str:
-        return "{" + ", ".join(f"{k} = {v!r}" for k, v in self.as_table().items()) + "}"
-
-
-#: One `select`/`remove` entry: a CSS selector or a range.
-Selector = str | RangeSelector
-
+from audit.models import Selector
 
 def selectors_plain(items) -> list:
     """select/remove entries as plain JSON-able values (strings stay strings; ranges become tables),

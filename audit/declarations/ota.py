@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 import soupsieve
 import tomli_w
 
-from audit.declarations.model import RANGE_KEYS, RangeSelector
 from audit.declarations.write import document_toml
 from audit.errors import InputError
+from audit.models import RANGE_KEYS, RangeSelector
 
 #: OTA terms types (and their OTA aliases) that have an exact counterpart in our document types.
 OTA_TO_OURS: dict[str, str] = {

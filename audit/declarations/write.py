@@ -7,7 +7,8 @@ from pathlib import Path
 import tomli_w
 
 from audit.archive.files import atomic_write
-from audit.declarations.model import DeclaredDocument, RangeSelector
+from audit.declarations.model import DeclaredDocument
+from audit.models import RangeSelector
 
 
 def declaration_toml(name: str, *, website: str | None = None, hosts=(), not_applicable=(),

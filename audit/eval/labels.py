@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +10,9 @@ from audit.errors import InputError
 from audit.models import Level
 from audit.rubric.model import Rubric
 from audit.reader.learned import read_document
+from audit.reader.corpus import strip_corpus_header
 from audit.reader.measure import nothing_to_hand_over
-from audit.score.inputs import load_document, read_file
+from audit.pipeline.documents import load_document, read_file
 
 _LEVELS = {"met", "partial", "not-met", "no-disclosure", "not-applicable"}
 
@@ -49,16 +49,6 @@ def read_labels(path: str) -> list[LabelledDocument]:
     if not docs:
         raise InputError(f"{path}: no [[document]] tables")
     return docs
-
-
-_HEADER = re.compile(r"\A(?:[a-z_]+: [^\n]*\n)+\n?")
-
-
-def strip_corpus_header(text: bytes) -> bytes:
-    """Corpus files start with `key: value` provenance lines; they are not the policy's text."""
-    head = text[:4096].decode("utf-8", "replace")
-    m = _HEADER.match(head)
-    return text[len(m.group(0).encode("utf-8")):] if m else text
 
 
 @dataclass

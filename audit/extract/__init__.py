@@ -15,7 +15,7 @@ from audit.errors import InputError
 from audit.extract.text import ExtractedText
 
 if TYPE_CHECKING:
-    from audit.declarations.model import Selector
+    from audit.models import Selector
 
 #: bump when extraction changes what text or offsets a snapshot gives (enters the findings cache key)
 EXTRACTOR_VERSION = "5"  # 3: language, hidden text, CommonMark; 4: all three together; 5: look-alike and @media spans

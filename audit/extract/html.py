@@ -10,10 +10,10 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PageElement, PreformattedString
 from bs4.exceptions import ParserRejectedMarkup
 
-from audit.declarations.model import RangeSelector, Selector
 from audit.errors import InputError
 from audit.extract.hidden import mark_hidden
 from audit.extract.text import ExtractedText, build
+from audit.models import RangeSelector, Selector
 
 # Elements that never hold policy text.
 _DROP_NAMES = frozenset([

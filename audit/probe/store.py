@@ -11,9 +11,8 @@ import json
 import os
 from pathlib import Path
 
-from audit.models import Evidence, Level, Polarity
 from audit.archive.files import append_line
-from audit.score.engine import ProbeOutcome
+from audit.models import Evidence, Level, Polarity, ProbeOutcome
 from audit.untrusted import loads_json
 
 

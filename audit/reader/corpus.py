@@ -15,10 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audit.errors import InputError
-from audit.eval.labels import strip_corpus_header
 from audit.extract import extract
 from audit.extract.text import ExtractedText
 from audit.models import Level
+
+_HEADER = re.compile(r"\A(?:[a-z_]+: [^\n]*\n)+\n?")
+
+
+def strip_corpus_header(text: bytes) -> bytes:
+    """Corpus files start with `key: value` provenance lines; they are not the policy's text."""
+    head = text[:4096].decode("utf-8", "replace")
+    m = _HEADER.match(head)
+    return text[len(m.group(0).encode("utf-8")):] if m else text
+
 
 SPEC_TYPES = ("law-enforcement-guidelines", "transparency-report", "privacy-policy", "terms-of-service",
               "encryption", "security", "developer-terms", "product", "other")

@@ -3,6 +3,8 @@ the sentences that decide it (the deciding one first).
 
 The hand rules run first and are features of the model. Where no model is shipped, or for a
 criterion the model was not trained on, the rules' own findings stand (confidence unknown).
+`LearnedReader` is this reader behind the `Reader` protocol (reader/base.py); `read_document`
+reads with it, or with the rules alone (`RulesReader`) where there is no model for the rubric.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import numpy as np
 
 from audit.errors import InputError
 from audit.extract.text import ExtractedText
-from audit.models import DocumentRef, Level, Polarity
+from audit.models import Finding, Level, Polarity
+from audit.reader.base import DocumentReading, Reader, Reading, reader_tag
 from audit.reader.features import document_features, document_topics
-from audit.reader.model import CLASSES, load_model, rules_guard, stage2_matrix
+from audit.reader.model import CLASSES, ReaderModel, load_model, rules_guard, stage2_matrix
+from audit.reader.rules.matcher import find_all
+from audit.reader.rules.reader import RulesReader, rule_readings
 from audit.rubric.model import Rubric
-from audit.score.engine import decide_level
-from audit.score.matcher import Finding, find_all
 
 READER_ID = "learned"
 #: bump when the reading code (not the model) changes what a document reads as: it enters the
@@ -27,29 +30,21 @@ READER_ID = "learned"
 READER_REVISION = 4
 MAX_QUOTES = 5
 SUPPORT_FLOOR = 0.25  # a further quote must carry the decided level at least this strongly
-_REF = DocumentRef("other", "", "", "")
 
 
 @dataclass(frozen=True)
-class Reading:
-    """What the reader concluded for one criterion of one document."""
+class LearnedReader:
+    rubric: Rubric
+    model: ReaderModel  # trained for this rubric (model_for)
+    id: str = READER_ID
 
-    level: Level
-    confidence: float | None
-    findings: tuple[Finding, ...]  # the deciding sentence first
+    @property
+    def version(self) -> str:
+        """The model's hash and the reading code's revision."""
+        return f"{self.model.version}:{READER_REVISION}"
 
-
-@dataclass(frozen=True)
-class DocumentReading:
-    readings: dict[str, Reading]
-
-    def findings(self) -> dict[str, list[Finding]]:
-        return {cid: list(r.findings) for cid, r in self.readings.items() if r.findings}
-
-    def silence(self) -> dict[str, float]:
-        """For criteria read as silent: how sure the reader is of that silence."""
-        return {cid: r.confidence for cid, r in self.readings.items()
-                if r.level is Level.NO_DISCLOSURE and r.confidence is not None}
+    def read(self, extracted: ExtractedText, doc_type: str) -> DocumentReading:
+        return _read(self.rubric, extracted, doc_type)
 
 
 READERS = ("learned", "rules")
@@ -68,9 +63,16 @@ def _model():
     return load_model() if chosen_reader() == "learned" else None
 
 
-def reader_version(rubric: Rubric) -> str:
+def reader_for(rubric: Rubric) -> Reader:
+    """The learned reader where a model was trained for RUBRIC (and AUDIT_READER allows it), else
+    the rubric's hand rules."""
     model = model_for(rubric)
-    return f"{READER_ID}:{model.version}:{READER_REVISION}" if model is not None else "rules"
+    return LearnedReader(rubric, model) if model is not None else RulesReader(rubric)
+
+
+def reader_version(rubric: Rubric) -> str:
+    """The reader of RUBRIC as it enters the findings cache key (`learned:MODEL:REVISION`, `rules`)."""
+    return reader_tag(reader_for(rubric))
 
 
 def model_for(rubric: Rubric):
@@ -81,7 +83,7 @@ def model_for(rubric: Rubric):
 
 
 def read_document(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> DocumentReading:
-    reading = _read(rubric, extracted, doc_type)
+    reading = reader_for(rubric).read(extracted, doc_type)
     if extracted.suspect:
         reading = _no_credit_for_look_alikes(reading, extracted)
     return DocumentReading({cid: replace(r, findings=attach_originals(r.findings, extracted))
@@ -121,10 +123,7 @@ def attach_originals(findings, extracted: ExtractedText) -> tuple[Finding, ...]:
 def _read(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> DocumentReading:
     rules = find_all(rubric, extracted)
     model = model_for(rubric)
-    readings: dict[str, Reading] = {}
-    for c in rubric.text_criteria:
-        found = rules.get(c.id, [])
-        readings[c.id] = Reading(decide_level([(_REF, f) for f in found]).level, None, tuple(found))
+    readings = rule_readings(rubric, rules)
     if model is None or not extracted.sentences:
         return DocumentReading(readings)
     rule_levels = {cid: r.level.value for cid, r in readings.items()}

@@ -1,7 +1,8 @@
 """From findings to a scorecard: levels per criterion, merged per company, scores, grade, caps.
 
 Scoring is a pure function of (documents' findings, probe outcomes, rubric, reviews,
-declared not-applicable criteria): no I/O, no clock, so any old snapshot can be re-scored.
+declared not-applicable criteria, the reader's review threshold): no I/O, no clock, so any old
+snapshot can be re-scored. The caller (audit.pipeline) reads the threshold from the reader's model.
 """
 
 from __future__ import annotations
@@ -13,37 +14,19 @@ from audit.models import (
     Coverage,
     CriterionResult,
     DemandScore,
+    DocumentFindings,
     DocumentRef,
     Evidence,
+    Finding,
     Level,
     Polarity,
+    ProbeOutcome,
     Review,
     Scorecard,
 )
-from audit.reader.model import review_threshold
 from audit.rubric.model import Criterion, Rubric
-from audit.score.matcher import Finding
 
 MAX_EVIDENCE = 5  # quotes kept per polarity and criterion
-
-
-@dataclass(frozen=True)
-class DocumentFindings:
-    """One usable document and what the matcher found in it."""
-
-    ref: DocumentRef
-    findings: dict[str, list[Finding]]
-    #: criterion -> the reader's confidence that this document is silent on it
-    silence: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ProbeOutcome:
-    """What a probe measured for one criterion; level None means it could not run."""
-
-    level: Level | None
-    evidence: tuple[Evidence, ...] = ()
-    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,12 +90,16 @@ def score_company(
     probes: dict[str, ProbeOutcome] | None = None,
     reviews: dict[str, Review] | None = None,
     not_applicable: frozenset[str] | set[str] = frozenset(),
+    *,
+    review_below: float | None = None,
 ) -> Scorecard:
+    """REVIEW_BELOW: confidence under which an automatic text level needs a human review (the
+    reader's `reader.model.review_threshold()`); None flags only conflicting levels."""
     probes = probes or {}
     reviews = reviews or {}
     results: list[CriterionResult] = []
     for c in rubric.criteria:
-        results.append(_criterion(rubric, c, documents, probes, reviews, not_applicable))
+        results.append(_criterion(rubric, c, documents, probes, reviews, not_applicable, review_below))
     results = nothing_to_hand_over(rubric, results)
     demands, score = demand_scores(rubric, results)
     grade, cap_note = grade_with_caps(rubric, results, score)
@@ -188,7 +175,8 @@ def coverage_of(results: list[CriterionResult]) -> Coverage:
     )
 
 
-def _criterion(rubric, c: Criterion, documents, probes, reviews, not_applicable) -> CriterionResult:
+def _criterion(rubric, c: Criterion, documents, probes, reviews, not_applicable,
+               review_below: float | None) -> CriterionResult:
     auto, conflicting, evidence, note = _automatic(c, documents, probes)
     review = reviews.get(c.id)
     if c.id in not_applicable and review is None:
@@ -202,7 +190,7 @@ def _criterion(rubric, c: Criterion, documents, probes, reviews, not_applicable)
                                c.weight, True, False, evidence, automatic_level=auto, review=review)
     points = rubric.points.get(auto) if auto.scored else None
     confidence = _confidence(c, auto, evidence, documents) if not c.has_probe else None
-    needs_review = (confidence is not None and confidence < review_threshold()) or conflicting
+    needs_review = (confidence is not None and review_below is not None and confidence < review_below) or conflicting
     return CriterionResult(c.id, c.group, c.method, auto, points, c.weight, False, conflicting, evidence, note=note,
                            confidence=confidence, needs_review=needs_review)
 

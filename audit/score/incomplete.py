@@ -11,6 +11,9 @@ stands for all of that demand's criteria; `*` for every text criterion). A text 
 ended at `no-disclosure` (nothing found in any document that was read), is not reviewed, and is
 spoken to by an unread document, becomes `not-evaluated`. Where another document did say
 something, its level stands.
+
+A company none of whose documents could be read is still a scorecard (`unevaluated_card`): its
+text criteria are `not-evaluated` and it has no score or grade.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import replace
 from audit.extract.language import readable
 from audit.models import Level, Scorecard
 from audit.rubric.model import Rubric
+from audit.score.engine import coverage_of, demand_scores, grade_with_caps
 
 #: document type -> the criteria (or demands, or "*") it is expected to answer
 SPEAKS_TO: dict[str, tuple[str, ...]] = {
@@ -74,8 +78,6 @@ def mark_incomplete(card: Scorecard, rubric: Rubric, unread: list[tuple[str, str
     `not-evaluated` with the reason; scores, grade and coverage recomputed."""
     if not unread:
         return card
-    from audit.score.engine import coverage_of, demand_scores, grade_with_caps
-
     reasons: dict[str, list[str]] = {}
     for doc_type, reason in unread:
         for cid in criteria_spoken_to(rubric, doc_type):
@@ -108,3 +110,33 @@ def incomplete_warning(card: Scorecard) -> str | None:
     docs = "; ".join(f"{d} ({why})" for d, why in card.incomplete)
     return (f"{card.slug}: incomplete: could not read {docs}"
             + (f"; {n} criteria not evaluated" if n else ""))
+
+
+EVERY_DOCUMENT_FAILED = "every declared document failed to fetch or parse"
+NO_DOCUMENT_DECLARED = "no document declared"
+NO_DOCUMENT_IN_LANGUAGE = "no declared document is in a language the rubric reads"
+UNREAD_NOTE = "could not be evaluated: no document could be read"
+
+
+def unevaluated_card(card: Scorecard, rubric: Rubric, reason: str) -> Scorecard:
+    """`card` (scored from no usable document) without the credit or blame it did not earn.
+
+    Text criteria become `not-evaluated` (nothing was read, so "no disclosure" would be a guess);
+    probe levels, reviews and declared not-applicable criteria stay. Demand scores are recomputed
+    from what remains (a transport demand can still be measured), but the company's score and grade
+    are None: a score from the probes alone would not be comparable with the others.
+    """
+    criteria = []
+    for r in card.criteria:
+        if r.method not in ("text", "probe+text"):
+            criteria.append(r)
+            continue
+        auto = Level.NOT_EVALUATED if r.automatic_level is Level.NO_DISCLOSURE else r.automatic_level
+        if r.level is Level.NO_DISCLOSURE and not r.reviewed:
+            r = replace(r, level=Level.NOT_EVALUATED, points=None, note=UNREAD_NOTE, automatic_level=auto)
+        else:
+            r = replace(r, automatic_level=auto)
+        criteria.append(r)
+    demands, _ = demand_scores(rubric, criteria)  # no overall score: most of the company went unread
+    return replace(card, score=None, grade=None, grade_cap=None, coverage=coverage_of(criteria), demands=demands,
+                   criteria=tuple(criteria), not_evaluated_reason=reason)

@@ -1,5 +1,8 @@
 """Score every company of a workspace from its newest archived snapshots, probes and reviews.
 
+The I/O around the pure scoring of `audit.score`: declarations, the archive, the findings cache,
+local files, extraction and the reader.
+
 Documents with `url =` are read from the archive (newest good snapshot; `stale` when the last
 fetch failed, `failed` when there never was a good one); `path =` documents are read from disk
 at score time and are not public. Extraction + matching go through the findings cache.
@@ -17,7 +20,7 @@ incomplete, which is reported.
 A company none of whose documents could be used is still a scorecard (it must not vanish from the
 published data): its documents are listed as `failed` with the error, its text criteria are
 `not-evaluated` (nothing was read, so "no disclosure" would be a claim we cannot make), and its
-score and grade are None -- see `unevaluated_card`. When it has no probe results either it is in
+score and grade are None -- see `audit.score.incomplete.unevaluated_card`. When it has no probe results either it is in
 `WorkspaceScores.unevaluated` (and `skipped`), apart from the companies that were evaluated.
 """
 
@@ -41,13 +44,23 @@ from audit.declarations.reviews import load_reviews
 from audit.errors import InputError
 from audit.extract import EXTRACTOR_VERSION, MAX_BYTES, extract
 from audit.extract.language import readable
-from audit.models import DocumentRef, Level, Scorecard
+from audit.models import DocumentFindings, DocumentRef, Scorecard
 from audit.probe.store import load_outcomes
 from audit.rubric.model import Rubric
-from audit.score.engine import DocumentFindings, coverage_of, demand_scores, score_company
-from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents, unsupported_language
-from audit.score.inputs import mtime_utc, source_date_epoch
+from audit.pipeline.documents import mtime_utc, source_date_epoch
 from audit.reader.learned import read_document, reader_version
+from audit.reader.model import review_threshold
+from audit.score.engine import score_company
+from audit.score.incomplete import (
+    EVERY_DOCUMENT_FAILED,
+    NO_DOCUMENT_DECLARED,
+    NO_DOCUMENT_IN_LANGUAGE,
+    incomplete_warning,
+    mark_incomplete,
+    unevaluated_card,
+    unread_documents,
+    unsupported_language,
+)
 
 
 @dataclass
@@ -132,7 +145,8 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
                     f"{len(bad)} of {len(pages)} pages unusable ({', '.join(p.source for p in bad)}); "
                     "scored from the other pages")
         probes = load_outcomes(ws.archive_dir, decl.slug)
-        card = score_company(rubric, decl.slug, decl.name, usable, failed, probes, reviews, decl.not_applicable)
+        card = score_company(rubric, decl.slug, decl.name, usable, failed, probes, reviews, decl.not_applicable,
+                             review_below=review_threshold())
         unread = unread_documents(failed, rubric)
         if usable:
             card = mark_incomplete(card, rubric, unread)
@@ -155,34 +169,6 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
 
 
 NEVER_FETCHED = "never fetched (run `audit fetch`)"
-EVERY_DOCUMENT_FAILED = "every declared document failed to fetch or parse"
-NO_DOCUMENT_DECLARED = "no document declared"
-NO_DOCUMENT_IN_LANGUAGE = "no declared document is in a language the rubric reads"
-UNREAD_NOTE = "could not be evaluated: no document could be read"
-
-
-def unevaluated_card(card: Scorecard, rubric: Rubric, reason: str) -> Scorecard:
-    """`card` (scored from no usable document) without the credit or blame it did not earn.
-
-    Text criteria become `not-evaluated` (nothing was read, so "no disclosure" would be a guess);
-    probe levels, reviews and declared not-applicable criteria stay. Demand scores are recomputed
-    from what remains (a transport demand can still be measured), but the company's score and grade
-    are None: a score from the probes alone would not be comparable with the others.
-    """
-    criteria = []
-    for r in card.criteria:
-        if r.method not in ("text", "probe+text"):
-            criteria.append(r)
-            continue
-        auto = Level.NOT_EVALUATED if r.automatic_level is Level.NO_DISCLOSURE else r.automatic_level
-        if r.level is Level.NO_DISCLOSURE and not r.reviewed:
-            r = replace(r, level=Level.NOT_EVALUATED, points=None, note=UNREAD_NOTE, automatic_level=auto)
-        else:
-            r = replace(r, automatic_level=auto)
-        criteria.append(r)
-    demands, _ = demand_scores(rubric, criteria)  # no overall score: most of the company went unread
-    return replace(card, score=None, grade=None, grade_cap=None, coverage=coverage_of(criteria), demands=demands,
-                   criteria=tuple(criteria), not_evaluated_reason=reason)
 
 
 def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: DeclaredDocument, out: WorkspaceScores):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from httpfixtures import LocalServer
 
-SCHEMA = Path(__file__).parents[1] / "audit" / "schemas" / "scorecards-1.json"
+SCHEMA = Path(__file__).parents[2] / "audit" / "schemas" / "scorecards-1.json"
 PRIVACY = ("We notify users before we disclose their data to law enforcement.\n\n"
            "We do not sell your personal information.\n")
 

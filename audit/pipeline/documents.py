@@ -1,4 +1,7 @@
-"""Turn the documents given to `audit check` (paths or URLs) into scored inputs."""
+"""Turn the documents given to `audit check` (paths or URLs) into scored inputs.
+
+I/O: reads files, fetches URLs, reads the clock (`fetched_at`); scoring itself is pure.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from audit.declarations.model import Selector
 from audit.errors import InputError
 from audit.extract import MAX_BYTES, extract
 from audit.extract.doctype import guess_type
 from audit.extract.text import ExtractedText
-from audit.models import DocumentRef
+from audit.models import DocumentFindings, DocumentRef, Scorecard, Selector
 from audit.rubric.model import Rubric
-from audit.score.engine import DocumentFindings
 from audit.reader.learned import read_document
+from audit.reader.model import review_threshold
+from audit.score.engine import score_company
 
 
 @dataclass(frozen=True)
@@ -129,3 +132,11 @@ def load_input(item: str, doc_type: str | None, *, allow_private: bool = False, 
 def findings_for(rubric: Rubric, doc: LoadedDocument) -> DocumentFindings:
     reading = read_document(rubric, doc.extracted, doc.ref.type)
     return DocumentFindings(doc.ref, reading.findings(), reading.silence())
+
+
+def score_documents(rubric: Rubric, slug: str, name: str, docs: Sequence[LoadedDocument],
+                    failed: Sequence[DocumentRef] = ()) -> Scorecard:
+    """One company's scorecard from loaded documents: read each, then score (with the reader's
+    review threshold, which the pure engine does not load itself)."""
+    return score_company(rubric, slug, name, [findings_for(rubric, d) for d in docs], list(failed),
+                         review_below=review_threshold())

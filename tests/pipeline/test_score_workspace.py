@@ -9,10 +9,10 @@ from audit.declarations.load import load_declarations
 from audit.models import Level
 from audit.probe.store import append_run
 from audit.rubric.loader import load_rubric
-from audit.score.workspace import score_workspace, score_workspace_detailed
+from audit.pipeline.score_workspace import score_workspace, score_workspace_detailed
 from audit.workspace import Workspace
 
-MINI = str(Path(__file__).parent / "data" / "mini_rubric.toml")
+MINI = str(Path(__file__).parents[1] / "data" / "mini_rubric.toml")
 
 
 def setup(tmp_path: Path) -> Workspace:

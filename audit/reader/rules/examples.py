@@ -8,7 +8,7 @@ from audit.extract.markdown import extract_plain
 from audit.models import DocumentRef, Level
 from audit.rubric.model import Rubric
 from audit.score.engine import decide_level
-from audit.score.matcher import find_in_text
+from audit.reader.rules.matcher import find_in_text
 
 _REF = DocumentRef("other", "example", "", "")
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from audit.extract.markdown import extract_plain
-from audit.models import DocumentRef, Evidence, Level, Polarity, Review
+from audit.models import DocumentFindings, DocumentRef, Evidence, Level, Polarity, ProbeOutcome, Review
 from audit.rubric.loader import load_rubric
-from audit.score.engine import DocumentFindings, ProbeOutcome, decide_level, round1, score_company
-from audit.score.matcher import find_all
+from audit.score.engine import decide_level, round1, score_company
+from audit.reader.rules.matcher import find_all
 
-MINI = str(Path(__file__).parent / "data" / "mini_rubric.toml")
+MINI = str(Path(__file__).parents[1] / "data" / "mini_rubric.toml")
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +145,7 @@ def test_a_review_settles_conflicting_evidence(rubric):
 
 
 def test_decide_level_rules():
-    from audit.score.matcher import Finding
+    from audit.models import Finding
 
     ref = DocumentRef("t", "u", "s", "f")
 

@@ -14,16 +14,15 @@ from pathlib import Path
 import pytest
 
 from audit.extract import extract
-from audit.models import DocumentRef, Level, Polarity
+from audit.models import DocumentFindings, DocumentRef, Finding, Level, Polarity
 from audit.reader.corpus import read_span_labels, sentences_of_span
 from audit.reader.learned import model_for, read_document
 from audit.reader.measure import document_score, nothing_to_hand_over, spearman
 from audit.reader.model import MODEL_DIR, load_model
 from audit.rubric.loader import load_rubric
-from audit.score.engine import DocumentFindings, score_company
-from audit.score.matcher import Finding
+from audit.score.engine import score_company
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 GUIDELINES = """# Law enforcement guidelines
 
@@ -133,7 +132,7 @@ def test_a_silent_criterion_carries_the_readers_confidence_in_silence(rubric):
     ref = DocumentRef("privacy-policy", "https://example.com/p", "a" * 64, "2026-01-01T00:00:00Z")
     docs = [DocumentFindings(ref, {}, {"opposes-backdoors": 0.97}),
             DocumentFindings(ref, {}, {"opposes-backdoors": 0.61})]
-    r = score_company(rubric, "x", "X", docs).criterion("opposes-backdoors")
+    r = score_company(rubric, "x", "X", docs, review_below=load_model().review_below).criterion("opposes-backdoors")
     assert r.level is Level.NO_DISCLOSURE and r.confidence == 0.61
     assert r.needs_review == (0.61 < load_model().review_below)
 
