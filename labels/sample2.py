@@ -56,13 +56,7 @@ def main(round_: int = 2) -> None:
         pp = [f for f in fs if "__privacy-policy__" in f]
         docs.append((g, rng.choice(pp or fs)))
     sealed = sorted(random.Random(seal_seed).sample(chosen, round(SPLIT_SHARE * len(chosen))))
-    size = {g: os.path.getsize(os.path.join(SHARED, "real", f)) for g, f in docs}
-    load = {b: 0 for b in batches}
-    batch_of = {}
-    for g in sorted(size, key=lambda g: (-size[g], g)):
-        b = min(load, key=lambda b: (load[b], b))
-        batch_of[g] = b
-        load[b] += size[g]
+    batch_of = deal({g: os.path.getsize(os.path.join(SHARED, "real", f)) for g, f in docs}, batches)
     before = "round 1" if round_ == 2 else " or ".join(f"round {r}" for r in range(1, round_))
     out = [f"# Written by labels/sample2.py (fixed seeds). The record of round {round_} and of its sealed split.",
            f"# {len(docs)} real documents from {len(chosen)} companies never labelled in {before}.",
@@ -73,6 +67,17 @@ def main(round_: int = 2) -> None:
     print("\n".join(out).rstrip("\n"))
 
 
+def deal(size: dict[str, int], batches: str) -> dict[str, str]:
+    """Batches balanced by bytes: largest first, each to the lightest batch (ties by name)."""
+    load = {b: 0 for b in batches}
+    batch_of = {}
+    for key in sorted(size, key=lambda k: (-size[k], k)):
+        b = min(load, key=lambda b: (load[b], b))
+        batch_of[key] = b
+        load[b] += size[key]
+    return batch_of
+
+
 def rest(batches: str, drawn: set[str]) -> None:
     """Every document not drawn yet (of companies drawn before), batched by size."""
     docs = []
@@ -80,12 +85,7 @@ def rest(batches: str, drawn: set[str]) -> None:
         if f.endswith(".md") and "__" in f and f"real/{f}" not in drawn \
                 and os.path.getsize(os.path.join(SHARED, "real", f)) <= MAX_BYTES:
             docs.append((owner(service_of(f)), f))
-    load = {b: 0 for b in batches}
-    batch_of = {}
-    for g, f in sorted(docs, key=lambda d: (-os.path.getsize(os.path.join(SHARED, "real", d[1])), d[1])):
-        b = min(load, key=lambda b: (load[b], b))
-        batch_of[f] = b
-        load[b] += os.path.getsize(os.path.join(SHARED, "real", f))
+    batch_of = deal({f: os.path.getsize(os.path.join(SHARED, "real", f)) for _, f in docs}, batches)
     out = ["# Written by labels/sample2.py (fixed order). The record of round 4: every document left.",
            f"# {len(docs)} real documents of {len({g for g, _ in docs})} companies drawn in rounds 1-3; no new seal:",
            "# a sealed company's documents are sealed, the others develop.", "", "sealed = []", ""]
