@@ -199,6 +199,17 @@ class Evidence:
         return out
 
 
+#: The vocabulary of probe measurements, as stored in `archive/probes/*.jsonl`: whether a
+#: measurement ran (`audit/probe/` measures, the probe criteria's judges in `audit/criteria/` read it)
+PROBE_COMPLETED = "completed"
+PROBE_ERROR = "error"
+PROBE_NOT_RUN = "not-run"
+#: what a server did with one TLS version
+TLS_ACCEPTED = "accepted"
+TLS_REFUSED = "refused"
+TLS_UNTESTABLE = "untestable"  # the local OpenSSL cannot offer this version
+
+
 @dataclass(frozen=True)
 class ProbeOutcome:
     """What a probe measured for one criterion; level None means it could not run."""

@@ -31,7 +31,6 @@ from audit.probe.status import COMPLETED, ERROR, NOT_RUN, Target, connect, first
 
 SHA2 = ("sha224", "sha256", "sha384", "sha512")
 STRONG_BITS = {"RSA": 2048, "DSA": 2048, "EC": 256, "Ed25519": 0, "Ed448": 0}
-EXPIRY_WARNING_DAYS = 30
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,11 @@ class DeepResult:
                 "secure_renegotiation": self.secure_renegotiation, "compression": self.compression,
                 "scans": list(self.scans)}
 
+    def adjust(self, level: Level | None, findings: list[str]) -> tuple[Level | None, list[str]]:
+        """The transport level of the default probe lowered by this scan (see `adjust`): what the
+        transport-security judge (audit/criteria/transport_security.py) calls."""
+        return adjust(level, findings, self)
+
 
 def judge(issues: dict[str, str], versions: tuple[str, ...], ciphers: tuple[str, ...]) -> tuple[str, ...]:
     """Severe reasons among the checker's ISSUES (the rest are minor deviations)."""

@@ -19,7 +19,6 @@ from audit.probe.status import COMPLETED, ERROR, NOT_RUN, Target, connect, first
 
 USER_AGENT = f"encryption-audit/{__version__} (transport probe)"
 MAX_BODY = 64 * 1024
-ONE_YEAR = 31536000
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 
 

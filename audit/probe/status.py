@@ -10,9 +10,7 @@ import ipaddress
 import socket
 from dataclasses import dataclass
 
-COMPLETED = "completed"
-ERROR = "error"
-NOT_RUN = "not-run"
+from audit.models import PROBE_COMPLETED as COMPLETED, PROBE_ERROR as ERROR, PROBE_NOT_RUN as NOT_RUN
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,12 @@ import ssl
 import warnings
 from dataclasses import dataclass
 
+from audit.models import TLS_ACCEPTED as ACCEPTED, TLS_REFUSED as REFUSED, TLS_UNTESTABLE as UNTESTABLE
 from audit.probe.status import COMPLETED, ERROR, NOT_RUN, Target, connect, first_line, is_ip
 
 #: Versions probed, oldest first (SSL 2/3 are gone from every OpenSSL this runs on).
 VERSIONS = ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 _ENUM = {"TLSv1": "TLSv1", "TLSv1.1": "TLSv1_1", "TLSv1.2": "TLSv1_2", "TLSv1.3": "TLSv1_3"}
-
-ACCEPTED = "accepted"
-REFUSED = "refused"
-UNTESTABLE = "untestable"  # the local OpenSSL cannot offer this version
 
 
 @dataclass(frozen=True)

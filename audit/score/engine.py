@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
+from audit.criteria import PROBE, PROBE_TEXT, REVIEW, TEXT, Unit, unit_of
 from audit.models import (
     Coverage,
     CriterionResult,
@@ -177,7 +178,8 @@ def coverage_of(results: list[CriterionResult]) -> Coverage:
 
 def _criterion(rubric, c: Criterion, documents, probes, reviews, not_applicable,
                review_below: float | None) -> CriterionResult:
-    auto, conflicting, evidence, note = _automatic(c, documents, probes)
+    unit = unit_of(c)
+    auto, conflicting, evidence, note = _AUTOMATIC[unit.kind](c, documents, probes)
     review = reviews.get(c.id)
     if c.id in not_applicable and review is None:
         return CriterionResult(c.id, c.group, c.method, Level.NOT_APPLICABLE, None, c.weight, False, False, evidence,
@@ -189,45 +191,60 @@ def _criterion(rubric, c: Criterion, documents, probes, reviews, not_applicable,
         return CriterionResult(c.id, c.group, c.method, level, rubric.points.get(level) if level.scored else None,
                                c.weight, True, False, evidence, automatic_level=auto, review=review)
     points = rubric.points.get(auto) if auto.scored else None
-    confidence = _confidence(c, auto, evidence, documents) if not c.has_probe else None
+    confidence = _confidence(unit, auto, evidence, documents)
     needs_review = (confidence is not None and review_below is not None and confidence < review_below) or conflicting
     return CriterionResult(c.id, c.group, c.method, auto, points, c.weight, False, conflicting, evidence, note=note,
                            confidence=confidence, needs_review=needs_review)
 
 
-def _confidence(c: Criterion, level: Level, evidence: tuple[Evidence, ...], documents) -> float | None:
+def _confidence(unit: Unit, level: Level, evidence: tuple[Evidence, ...], documents) -> float | None:
     """The reader's confidence in a text level: the deciding quote's, or for silence the least sure
-    document's (None where the model did not read, e.g. rules alone)."""
-    if c.method != "text":
+    document's (None where the model did not read, e.g. rules alone, and for measured levels)."""
+    if unit.kind != TEXT:
         return None
     if level is Level.NO_DISCLOSURE:
-        values = [d.silence[c.id] for d in documents if c.id in d.silence]
+        values = [d.silence[unit.id] for d in documents if unit.id in d.silence]
         return min(values) if values else None
     return evidence[0].confidence if evidence else None
 
 
-def _automatic(c: Criterion, documents, probes) -> tuple[Level, bool, tuple[Evidence, ...], str | None]:
-    if c.method == "review":
-        return Level.UNREVIEWED, False, (), "needs a human review"
-    text_decision = None
-    if c.has_text:
-        found = [(d.ref, f) for d in documents for f in d.findings.get(c.id, [])]
-        text_decision = decide_level(found)
-    probe = probes.get(c.id) if c.has_probe else None
-    if c.method == "probe":
-        if probe is None or probe.level is None:
-            return Level.NOT_EVALUATED, False, probe.evidence if probe else (), (probe.note if probe else "probe not run")
-        return probe.level, False, probe.evidence, probe.note
-    assert text_decision is not None
-    evidence = tuple(_evidence(d, f) for d, f in text_decision.support)
-    level, conflicting = text_decision.level, text_decision.conflicting
-    if c.method == "probe+text":
-        if probe is not None and probe.level is not None and probe.level.rank > level.rank:
-            return probe.level, False, probe.evidence + evidence, probe.note
-        if level is Level.NO_DISCLOSURE and (probe is None or probe.level is None):
-            return Level.NOT_EVALUATED, False, evidence, (
-                "no text evidence, and the probe did not run" if probe is None else probe.note)
+Automatic = tuple[Level, bool, tuple[Evidence, ...], str | None]
+
+
+def _text_decision(c: Criterion, documents) -> LevelDecision:
+    return decide_level([(d.ref, f) for d in documents for f in d.findings.get(c.id, [])])
+
+
+def _by_review(c: Criterion, documents, probes) -> Automatic:
+    return Level.UNREVIEWED, False, (), "needs a human review"
+
+
+def _by_text(c: Criterion, documents, probes) -> Automatic:
+    decision = _text_decision(c, documents)
+    return decision.level, decision.conflicting, tuple(_evidence(d, f) for d, f in decision.support), None
+
+
+def _by_probe(c: Criterion, documents, probes) -> Automatic:
+    probe = probes.get(c.id)
+    if probe is None or probe.level is None:
+        return Level.NOT_EVALUATED, False, probe.evidence if probe else (), (probe.note if probe else "probe not run")
+    return probe.level, False, probe.evidence, probe.note
+
+
+def _by_probe_and_text(c: Criterion, documents, probes) -> Automatic:
+    """The better of the measured and the read level; silence with no measurement is "could not tell"."""
+    level, conflicting, evidence, _ = _by_text(c, documents, probes)
+    probe = probes.get(c.id)
+    if probe is not None and probe.level is not None and probe.level.rank > level.rank:
+        return probe.level, False, probe.evidence + evidence, probe.note
+    if level is Level.NO_DISCLOSURE and (probe is None or probe.level is None):
+        return Level.NOT_EVALUATED, False, evidence, (
+            "no text evidence, and the probe did not run" if probe is None else probe.note)
     return level, conflicting, evidence, None
+
+
+#: how a criterion's automatic level is decided, by the kind of its unit (audit/criteria/)
+_AUTOMATIC = {TEXT: _by_text, PROBE: _by_probe, PROBE_TEXT: _by_probe_and_text, REVIEW: _by_review}
 
 
 def _evidence(ref: DocumentRef, f: Finding) -> Evidence:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from audit.criteria import TEXT_KINDS
 from audit.extract.language import readable
 from audit.models import Level, Scorecard
 from audit.rubric.model import Rubric
@@ -128,7 +129,7 @@ def unevaluated_card(card: Scorecard, rubric: Rubric, reason: str) -> Scorecard:
     """
     criteria = []
     for r in card.criteria:
-        if r.method not in ("text", "probe+text"):
+        if r.method not in TEXT_KINDS:
             criteria.append(r)
             continue
         auto = Level.NOT_EVALUATED if r.automatic_level is Level.NO_DISCLOSURE else r.automatic_level
