@@ -232,6 +232,18 @@ class Review:
 
 
 @dataclass(frozen=True)
+class Unread:
+    """Which declared documents could not be read: an input of judging, so that "could not tell"
+    (`not-evaluated`) is decided in one place (`audit/score/incomplete.py`, called by
+    `score.engine.score_company`), never by rewriting a scorecard afterwards."""
+
+    #: (document type, reason) of each document that could not be read, as the scorecard lists them
+    documents: tuple[tuple[str, str], ...] = ()
+    #: why no document at all could be read (None: some were); the company then has no score or grade
+    nothing_read: str | None = None
+
+
+@dataclass(frozen=True)
 class CriterionResult:
     id: str
     demand: str

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from audit.models import Level
+from audit.models import Level, Unread
 from audit.report.site import write_report
 from audit.rubric.loader import load_rubric
-from audit.score.incomplete import EVERY_DOCUMENT_FAILED, unevaluated_card
+from audit.score.engine import score_company
+from audit.score.incomplete import EVERY_DOCUMENT_FAILED
 
 from tests.test_report import make_cards, rubric
 
@@ -25,7 +26,7 @@ def site(tmp_path, monkeypatch):
     good = next(c for c in cards if c.slug == "good")
     uncertain = tuple(replace(r, needs_review=True, confidence=0.41) if r.id == "notice" else r for r in good.criteria)
     cards = [replace(good, criteria=uncertain) if c.slug == "good" else c for c in cards]
-    gone = unevaluated_card(replace(good, slug="gone", name="Gone Inc"), rb, EVERY_DOCUMENT_FAILED)
+    gone = score_company(rb, "gone", "Gone Inc", [], unread=Unread(nothing_read=EVERY_DOCUMENT_FAILED))
     out = tmp_path / "site"
     write_report(out, cards + [gone], rb)
     return out, cards

@@ -22,11 +22,11 @@ from audit.commands.options import (
 )
 from audit.errors import InputError, NoEvidenceError
 from audit.extract.doctype import DOCUMENT_TYPES
-from audit.models import DocumentRef
+from audit.models import DocumentRef, Unread
 from audit.pipeline.documents import is_url, load_input, score_documents
 from audit.report.formats import render
 from audit.rubric.loader import load_rubric
-from audit.score.incomplete import unevaluated_card
+from audit.score.incomplete import incomplete_warning, unread_documents, unsupported_language
 
 #: What the fetcher says when the private-network policy refused an address (audit.fetch.http).
 _POLICY_REFUSAL = "--allow-private-network"
@@ -73,8 +73,6 @@ def check(inputs, doc_type, name, source_urls, fmt, rubric_id, allow_private_net
             click.echo(f"audit: {d.ref.url}: type guessed as {d.ref.type} (use --type to set it)", err=True)
         for w in d.extracted.warnings:
             click.echo(f"audit: warning: {d.ref.url}: {w}", err=True)
-    from audit.score.incomplete import incomplete_warning, mark_incomplete, unread_documents, unsupported_language
-
     from audit.extract.language import readable
 
     foreign = [d for d in docs if not readable(d.ref.language, rubric.languages)]
@@ -84,11 +82,8 @@ def check(inputs, doc_type, name, source_urls, fmt, rubric_id, allow_private_net
                    err=True)
     docs = [d for d in docs if not any(d is f for f in foreign)]
     failed = failed + [d.ref for d in foreign]
-    card = score_documents(rubric, _slug(name), name, docs, failed)
-
-    if not docs:
-        card = unevaluated_card(card, rubric, EVERY_DOCUMENT_FAILED)
-    card = mark_incomplete(card, rubric, unread_documents(failed, rubric))
+    unread = Unread(tuple(dict.fromkeys(unread_documents(failed, rubric))), None if docs else EVERY_DOCUMENT_FAILED)
+    card = score_documents(rubric, _slug(name), name, docs, failed, unread)
     if docs and not card.complete:
         click.echo(f"audit: warning: {incomplete_warning(card)}", err=True)
     guessed = tuple((d.ref.url, d.ref.type) for d in docs if d.guessed)

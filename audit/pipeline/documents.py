@@ -17,7 +17,7 @@ from audit.errors import InputError
 from audit.extract import MAX_BYTES, extract
 from audit.extract.doctype import guess_type
 from audit.extract.text import ExtractedText
-from audit.models import DocumentFindings, DocumentRef, Scorecard, Selector
+from audit.models import DocumentFindings, DocumentRef, Scorecard, Selector, Unread
 from audit.rubric.model import Rubric
 from audit.reader.learned import read_document
 from audit.reader.model import review_threshold
@@ -135,8 +135,9 @@ def findings_for(rubric: Rubric, doc: LoadedDocument) -> DocumentFindings:
 
 
 def score_documents(rubric: Rubric, slug: str, name: str, docs: Sequence[LoadedDocument],
-                    failed: Sequence[DocumentRef] = ()) -> Scorecard:
+                    failed: Sequence[DocumentRef] = (), unread: Unread = Unread()) -> Scorecard:
     """One company's scorecard from loaded documents: read each, then score (with the reader's
-    review threshold, which the pure engine does not load itself)."""
+    review threshold, which the pure engine does not load itself). UNREAD: what could not be read
+    (see `score.engine.score_company`)."""
     return score_company(rubric, slug, name, [findings_for(rubric, d) for d in docs], list(failed),
-                         review_below=review_threshold())
+                         review_below=review_threshold(), unread=unread)

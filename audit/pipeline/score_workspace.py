@@ -20,14 +20,14 @@ incomplete, which is reported.
 A company none of whose documents could be used is still a scorecard (it must not vanish from the
 published data): its documents are listed as `failed` with the error, its text criteria are
 `not-evaluated` (nothing was read, so "no disclosure" would be a claim we cannot make), and its
-score and grade are None -- see `audit.score.incomplete.unevaluated_card`. When it has no probe results either it is in
+score and grade are None -- see `audit.score.incomplete`. When it has no probe results either it is in
 `WorkspaceScores.unevaluated` (and `skipped`), apart from the companies that were evaluated.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -44,7 +44,7 @@ from audit.declarations.reviews import load_reviews
 from audit.errors import InputError
 from audit.extract import EXTRACTOR_VERSION, MAX_BYTES, extract
 from audit.extract.language import readable
-from audit.models import DocumentFindings, DocumentRef, Scorecard
+from audit.models import DocumentFindings, DocumentRef, Scorecard, Unread
 from audit.probe.store import load_outcomes
 from audit.rubric.model import Rubric
 from audit.pipeline.documents import mtime_utc, source_date_epoch
@@ -56,8 +56,6 @@ from audit.score.incomplete import (
     NO_DOCUMENT_DECLARED,
     NO_DOCUMENT_IN_LANGUAGE,
     incomplete_warning,
-    mark_incomplete,
-    unevaluated_card,
     unread_documents,
     unsupported_language,
 )
@@ -145,18 +143,18 @@ def score_workspace_detailed(ws, rubric: Rubric, slugs=None) -> WorkspaceScores:
                     f"{len(bad)} of {len(pages)} pages unusable ({', '.join(p.source for p in bad)}); "
                     "scored from the other pages")
         probes = load_outcomes(ws.archive_dir, decl.slug)
-        card = score_company(rubric, decl.slug, decl.name, usable, failed, probes, reviews, decl.not_applicable,
-                             review_below=review_threshold())
         unread = unread_documents(failed, rubric)
+        reason = (None if usable else NO_DOCUMENT_DECLARED if not decl.documents
+                  else NO_DOCUMENT_IN_LANGUAGE if all(d.status != "failed" for d in failed) else EVERY_DOCUMENT_FAILED)
+        # each unread document once; where nothing was read, each as declared (combined pages included)
+        unread = Unread(tuple(dict.fromkeys(unread)) if usable else tuple(unread), reason)
+        card = score_company(rubric, decl.slug, decl.name, usable, failed, probes, reviews, decl.not_applicable,
+                             review_below=review_threshold(), unread=unread)
         if usable:
-            card = mark_incomplete(card, rubric, unread)
             out.cards.append(card)
             if not card.complete:
                 out.warnings.append(incomplete_warning(card))
             continue
-        reason = (NO_DOCUMENT_DECLARED if not decl.documents
-                  else NO_DOCUMENT_IN_LANGUAGE if all(d.status != "failed" for d in failed) else EVERY_DOCUMENT_FAILED)
-        card = replace(unevaluated_card(card, rubric, reason), incomplete=tuple(unread))
         if any(p.level is not None for p in probes.values()):
             out.cards.append(card)  # the probes were evaluated; the policies were not
             out.warnings.append(f"{decl.slug}: policies could not be evaluated ({reason}); "

@@ -24,8 +24,10 @@ from audit.models import (
     ProbeOutcome,
     Review,
     Scorecard,
+    Unread,
 )
 from audit.rubric.model import Criterion, Rubric
+from audit.score.incomplete import could_not_tell
 
 MAX_EVIDENCE = 5  # quotes kept per polarity and criterion
 
@@ -93,20 +95,31 @@ def score_company(
     not_applicable: frozenset[str] | set[str] = frozenset(),
     *,
     review_below: float | None = None,
+    unread: Unread = Unread(),
 ) -> Scorecard:
     """REVIEW_BELOW: confidence under which an automatic text level needs a human review (the
-    reader's `reader.model.review_threshold()`); None flags only conflicting levels."""
+    reader's `reader.model.review_threshold()`); None flags only conflicting levels.
+
+    UNREAD: the declared documents that could not be read (the pipeline's `unread_documents`), and
+    why nothing could be read when that is so. The criteria they leave undecided are
+    `not-evaluated` (`incomplete.could_not_tell`), the scorecard lists them as incomplete, and
+    where nothing was read the company has no score or grade (`not_evaluated_reason`)."""
     probes = probes or {}
     reviews = reviews or {}
+    undecided = could_not_tell(rubric, unread) if unread.documents or unread.nothing_read else {}
     results: list[CriterionResult] = []
     for c in rubric.criteria:
-        results.append(_criterion(rubric, c, documents, probes, reviews, not_applicable, review_below))
+        results.append(_criterion(rubric, c, documents, probes, reviews, not_applicable, review_below,
+                                  undecided.get(c.id), nothing_read=unread.nothing_read is not None))
     results = nothing_to_hand_over(rubric, results)
     demands, score = demand_scores(rubric, results)
+    if unread.nothing_read:
+        score = None  # a score from the probes alone would not be comparable with the others
     grade, cap_note = grade_with_caps(rubric, results, score)
     coverage = coverage_of(results)
     docs = tuple(sorted([d.ref for d in documents] + list(failed_documents), key=lambda r: (r.type, r.url)))
-    return Scorecard(slug, name, score, grade, coverage, tuple(demands), tuple(results), docs, cap_note)
+    return Scorecard(slug, name, score, grade, coverage, tuple(demands), tuple(results), docs, cap_note,
+                     not_evaluated_reason=unread.nothing_read, incomplete=unread.documents)
 
 
 def grade_with_caps(rubric: Rubric, results, score: float | None) -> tuple[str | None, str | None]:
@@ -177,19 +190,30 @@ def coverage_of(results: list[CriterionResult]) -> Coverage:
 
 
 def _criterion(rubric, c: Criterion, documents, probes, reviews, not_applicable,
-               review_below: float | None) -> CriterionResult:
+               review_below: float | None, undecided: str | None = None, *,
+               nothing_read: bool = False) -> CriterionResult:
+    """UNDECIDED: why the documents that could not be read leave this criterion undecided (None: they
+    do not); NOTHING_READ: no document could be read at all."""
     unit = unit_of(c)
     auto, conflicting, evidence, note = _AUTOMATIC[unit.kind](c, documents, probes)
+    could_not_tell = undecided is not None and auto is Level.NO_DISCLOSURE
+    # on record beside a person's or a declared level: where nothing at all was read, the automatic
+    # reading could not tell; where some documents were read, it is what they said
+    on_record = Level.NOT_EVALUATED if could_not_tell and nothing_read else auto
     review = reviews.get(c.id)
     if c.id in not_applicable and review is None:
         return CriterionResult(c.id, c.group, c.method, Level.NOT_APPLICABLE, None, c.weight, False, False, evidence,
-                               automatic_level=auto, note="declared not applicable")
+                               automatic_level=on_record, note="declared not applicable")
     if review is not None:
         # a person's verdict settles it: the automatic level stays on record (automatic_level, evidence),
         # but "conflicting" and "needs a human review" no longer describe the result
         level = review.level
         return CriterionResult(c.id, c.group, c.method, level, rubric.points.get(level) if level.scored else None,
-                               c.weight, True, False, evidence, automatic_level=auto, review=review)
+                               c.weight, True, False, evidence, automatic_level=on_record, review=review)
+    if could_not_tell:
+        # silence of the documents that were read says nothing about the ones that could not be
+        return CriterionResult(c.id, c.group, c.method, Level.NOT_EVALUATED, None, c.weight, False, conflicting,
+                               evidence, note=undecided)
     points = rubric.points.get(auto) if auto.scored else None
     confidence = _confidence(unit, auto, evidence, documents)
     needs_review = (confidence is not None and review_below is not None and confidence < review_below) or conflicting

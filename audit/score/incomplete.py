@@ -12,19 +12,20 @@ ended at `no-disclosure` (nothing found in any document that was read), is not r
 spoken to by an unread document, becomes `not-evaluated`. Where another document did say
 something, its level stands.
 
-A company none of whose documents could be read is still a scorecard (`unevaluated_card`): its
-text criteria are `not-evaluated` and it has no score or grade.
+A company none of whose documents could be read is still a scorecard: its text criteria are
+`not-evaluated` and it has no score or grade.
+
+Both are decided while judging, not by rewriting a scorecard afterwards: the pipeline hands the
+unread documents to `score.engine.score_company` (`models.Unread`), which asks `could_not_tell`
+which criteria they leave undecided.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from audit.criteria import TEXT_KINDS
+from audit.criteria import unit_of
 from audit.extract.language import readable
-from audit.models import Level, Scorecard
+from audit.models import Level, Scorecard, Unread
 from audit.rubric.model import Rubric
-from audit.score.engine import coverage_of, demand_scores, grade_with_caps
 
 #: document type -> the criteria (or demands, or "*") it is expected to answer
 SPEAKS_TO: dict[str, tuple[str, ...]] = {
@@ -74,33 +75,19 @@ def reason_text(doc_type: str, reason: str) -> str:
     return f"{doc_type} could not be read: {reason}"
 
 
-def mark_incomplete(card: Scorecard, rubric: Rubric, unread: list[tuple[str, str]]) -> Scorecard:
-    """CARD with UNREAD documents ((type, reason)) recorded, and the criteria only they could answer
-    `not-evaluated` with the reason; scores, grade and coverage recomputed."""
-    if not unread:
-        return card
+def could_not_tell(rubric: Rubric, unread: Unread) -> dict[str, str]:
+    """Text criteria of RUBRIC that the UNREAD documents leave undecided -> the note that says why.
+
+    Where nothing was read, every text criterion; else those a document that could not be read is
+    expected to answer (`SPEAKS_TO`). Judging (`score.engine`) makes such a criterion
+    `not-evaluated` where what was read is silent on it (no reviewed or declared level)."""
+    if unread.nothing_read:
+        return {c.id: UNREAD_NOTE for c in rubric.criteria if unit_of(c).has_text}
     reasons: dict[str, list[str]] = {}
-    for doc_type, reason in unread:
+    for doc_type, reason in unread.documents:
         for cid in criteria_spoken_to(rubric, doc_type):
             reasons.setdefault(cid, []).append(reason_text(doc_type, reason))
-    criteria = []
-    changed = False
-    for r in card.criteria:
-        if r.id in reasons and r.level is Level.NO_DISCLOSURE and not r.reviewed:
-            note = "not evaluated: " + "; ".join(dict.fromkeys(reasons[r.id]))
-            r = replace(r, level=Level.NOT_EVALUATED, points=None, note=note, automatic_level=Level.NOT_EVALUATED,
-                        confidence=None, needs_review=False)
-            changed = True
-        criteria.append(r)
-    incomplete = tuple(dict.fromkeys(card.incomplete + tuple(unread)))
-    if not changed:
-        return replace(card, incomplete=incomplete)
-    demands, score = demand_scores(rubric, criteria)
-    if card.not_evaluated_reason:
-        score = None
-    grade, cap_note = grade_with_caps(rubric, criteria, score)
-    return replace(card, score=score, grade=grade, grade_cap=cap_note, coverage=coverage_of(criteria),
-                   demands=demands, criteria=tuple(criteria), incomplete=incomplete)
+    return {cid: "not evaluated: " + "; ".join(dict.fromkeys(why)) for cid, why in reasons.items()}
 
 
 def incomplete_warning(card: Scorecard) -> str | None:
@@ -117,27 +104,3 @@ EVERY_DOCUMENT_FAILED = "every declared document failed to fetch or parse"
 NO_DOCUMENT_DECLARED = "no document declared"
 NO_DOCUMENT_IN_LANGUAGE = "no declared document is in a language the rubric reads"
 UNREAD_NOTE = "could not be evaluated: no document could be read"
-
-
-def unevaluated_card(card: Scorecard, rubric: Rubric, reason: str) -> Scorecard:
-    """`card` (scored from no usable document) without the credit or blame it did not earn.
-
-    Text criteria become `not-evaluated` (nothing was read, so "no disclosure" would be a guess);
-    probe levels, reviews and declared not-applicable criteria stay. Demand scores are recomputed
-    from what remains (a transport demand can still be measured), but the company's score and grade
-    are None: a score from the probes alone would not be comparable with the others.
-    """
-    criteria = []
-    for r in card.criteria:
-        if r.method not in TEXT_KINDS:
-            criteria.append(r)
-            continue
-        auto = Level.NOT_EVALUATED if r.automatic_level is Level.NO_DISCLOSURE else r.automatic_level
-        if r.level is Level.NO_DISCLOSURE and not r.reviewed:
-            r = replace(r, level=Level.NOT_EVALUATED, points=None, note=UNREAD_NOTE, automatic_level=auto)
-        else:
-            r = replace(r, automatic_level=auto)
-        criteria.append(r)
-    demands, _ = demand_scores(rubric, criteria)  # no overall score: most of the company went unread
-    return replace(card, score=None, grade=None, grade_cap=None, coverage=coverage_of(criteria), demands=demands,
-                   criteria=tuple(criteria), not_evaluated_reason=reason)

@@ -128,3 +128,34 @@ def test_csv_and_flags_say_incomplete(run_cli, ws, tmp_path):
     assert run_cli("report", "--workspace", ws, "--out", out).code == 0
     rows = list(csv.DictReader(io.StringIO((out / "scorecards.csv").read_text())))
     assert rows and all(r["evaluation"].startswith("evaluated, incomplete: law-enforcement-guidelines") for r in rows)
+
+
+def test_unread_documents_are_an_input_of_judging():
+    """`score_company` decides "could not tell" itself from what could not be read (models.Unread):
+    no scorecard is rewritten afterwards."""
+    from audit.models import DocumentRef, Level, Review, Unread
+    from audit.rubric.loader import load_rubric
+    from audit.score.engine import score_company
+    from audit.score.incomplete import UNREAD_NOTE, criteria_spoken_to
+
+    rb = load_rubric("builtin")
+    unread = Unread((("law-enforcement-guidelines", "HTTP 404"),))
+    failed = [DocumentRef("law-enforcement-guidelines", "https://x.example/le", None, None, "failed", "HTTP 404")]
+    card = score_company(rb, "x", "X", [], failed, unread=unread)
+    assert card.incomplete == unread.documents and card.not_evaluated_reason is None
+    spoken = criteria_spoken_to(rb, "law-enforcement-guidelines")
+    for r in card.criteria:
+        if r.id in spoken:
+            assert r.level is Level.NOT_EVALUATED and r.points is None, r.id
+            assert r.note == "not evaluated: law-enforcement-guidelines could not be read: HTTP 404"
+        elif r.method == "text":
+            assert r.level is Level.NO_DISCLOSURE, r.id
+    assert card.score is not None and card.grade is not None  # some documents were read
+
+    review = {"user-notice": Review("user-notice", Level.MET, "by hand", "ana", "2026-11-01")}
+    none = score_company(rb, "x", "X", [], failed, reviews=review, unread=Unread(unread.documents, "nothing read"))
+    assert none.score is None and none.grade is None and none.not_evaluated_reason == "nothing read"
+    notice = none.criterion("user-notice")
+    assert notice.level is Level.MET and notice.automatic_level is Level.NOT_EVALUATED
+    assert all(r.level is Level.NOT_EVALUATED and r.note == UNREAD_NOTE
+               for r in none.criteria if r.method == "text" and not r.reviewed)
