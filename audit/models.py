@@ -1,6 +1,11 @@
 """Typed values shared by every stage, in the order of the data flow: selectors (what to read of
-a page), levels, where a text came from, findings (what a reader saw in one sentence) and a
-document's findings, probe outcomes, evidence, per-criterion results, scorecards.
+a page), levels, where a text came from; then, from the extracted text to the scorecard:
+
+    extracted text -> `Observation` (a reader's: criterion, level, polarity, span, confidence; per
+    document `DocumentFindings`) -> `Verdict` (per criterion, over every document) -> `CriterionResult`
+    (with probe outcomes, reviews, declared not-applicable and `Unread` documents) -> `Scorecard`.
+
+`Finding` is the earlier name of `Observation` (kept for the readers and the findings cache).
 
 Stages import these from here, never from one another: a stage that needs another's type would
 otherwise depend on that stage (and import cycles follow). Frozen dataclasses so that a result,
@@ -134,9 +139,11 @@ class DocumentRef:
 
 
 @dataclass(frozen=True)
-class Finding:
+class Observation:
     """One sentence that a reader (the hand rules or the learned reader) found to speak to a
-    criterion: the level it supports, for or against, and where it is in the extracted text."""
+    criterion: the level it supports, for or against, where it is in the extracted text (`start`,
+    `end`: the span) and the reader's confidence. `signal` names what fired: a rule's id, or
+    `learned:<strength>` for the learned reader (whose id and version key the findings cache)."""
 
     criterion: str
     signal: str
@@ -152,14 +159,29 @@ class Finding:
     original: str | None = None  # the page's own characters, where normalisation changed them (see ExtractedText.original)
 
 
+#: the earlier name of `Observation`, still used by the readers and the findings cache (deprecated)
+Finding = Observation
+
+
 @dataclass(frozen=True)
 class DocumentFindings:
     """One usable document and what the reader found in it (the input of scoring)."""
 
     ref: DocumentRef
-    findings: dict[str, list[Finding]]
+    findings: dict[str, list[Observation]]
     #: criterion -> the reader's confidence that this document is silent on it
     silence: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the observations of every document say of one criterion (`score.engine.decide_level`):
+    the best supported level, whether evidence against capped it (`conflicting`), and the
+    observations that decide it, the deciding one first (they become the result's evidence)."""
+
+    level: Level
+    conflicting: bool
+    support: tuple[tuple[DocumentRef, Observation], ...] = field(default=())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(__file__))
 from groups import DEV_SET_COMPANIES, owner, service_of  # noqa: E402
+from sample2 import deal  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus")
 COMPANIES = 112
@@ -48,15 +49,10 @@ def main() -> None:
     eligible = [g for g in groups_labelled if g not in DEV_SET_COMPANIES]
     sealed = sorted(random.Random(13).sample(eligible, round(SPLIT_SHARE * len(groups_labelled))))
     # batches: whole companies, balanced by size, largest first
-    size = defaultdict(int)
+    size: dict[str, int] = defaultdict(int)
     for g, f in docs:
         size[g] += os.path.getsize(os.path.join(SHARED, "real", f))
-    load = {b: 0 for b in REAL_BATCHES}
-    batch_of = {}
-    for g in sorted(size, key=lambda g: (-size[g], g)):
-        b = min(load, key=lambda b: (load[b], b))
-        batch_of[g] = b
-        load[b] += size[g]
+    batch_of = deal(size, REAL_BATCHES)
     out = ["# Written by labels/sample.py (fixed seeds). The record of what is labelled and of the sealed split.",
            f"# {len(docs)} real documents from {len({g for g, _ in docs})} companies; {len(police)} police excerpts.",
            "", "# companies whose documents form the sealed test split (30% of labelled companies, seed 13)",

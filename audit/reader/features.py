@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from audit.extract.text import ExtractedText
-from audit.score.matcher import Finding
+from audit.models import Finding
 
 _TOKEN = re.compile(r"[a-z0-9]+|[,;:()]")
 _NEGATORS = frozenset({"not", "no", "never", "without", "cannot", "neither", "nor", "none", "nothing", "nobody", "unless"})

@@ -25,7 +25,7 @@ from audit.reader.features import document_features, document_topics
 from audit.reader.model import CLASSES, LEVELS, ReaderModel, rules_guard, stage2_matrix, stage2_rows
 from audit.rubric.model import Rubric
 from audit.score.engine import decide_level
-from audit.score.matcher import find_all
+from audit.reader.rules.matcher import find_all
 from audit.models import DocumentRef
 
 MIN_DF = 3

@@ -1,13 +1,15 @@
-"""From findings to a scorecard: levels per criterion, merged per company, scores, grade, caps.
+"""From observations to a scorecard: per criterion a verdict over every document, its level
+(by the kind of the criterion's unit, audit/criteria/), scores, grade, caps.
 
-Scoring is a pure function of (documents' findings, probe outcomes, rubric, reviews,
-declared not-applicable criteria, the reader's review threshold): no I/O, no clock, so any old
-snapshot can be re-scored. The caller (audit.pipeline) reads the threshold from the reader's model.
+Scoring is a pure function of (documents' observations, probe outcomes, rubric, reviews,
+declared not-applicable criteria, the documents that could not be read, the reader's review
+threshold): no I/O, no clock, so any old snapshot can be re-scored. The caller (audit.pipeline)
+reads the threshold from the reader's model.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from audit.criteria import PROBE, PROBE_TEXT, REVIEW, TEXT, Unit, unit_of
@@ -18,13 +20,14 @@ from audit.models import (
     DocumentFindings,
     DocumentRef,
     Evidence,
-    Finding,
     Level,
+    Observation,
     Polarity,
     ProbeOutcome,
     Review,
     Scorecard,
     Unread,
+    Verdict,
 )
 from audit.rubric.model import Criterion, Rubric
 from audit.score.incomplete import could_not_tell
@@ -32,33 +35,31 @@ from audit.score.incomplete import could_not_tell
 MAX_EVIDENCE = 5  # quotes kept per polarity and criterion
 
 
-@dataclass(frozen=True)
-class LevelDecision:
-    level: Level
-    conflicting: bool
-    support: tuple[tuple[DocumentRef, Finding], ...] = field(default=())
+#: the earlier name of `models.Verdict` (deprecated)
+LevelDecision = Verdict
 
 
-def decide_level(found: list[tuple[DocumentRef, Finding]]) -> LevelDecision:
-    """Best supported level wins; evidence against anywhere caps it at partial and marks a conflict."""
+def decide_level(found: list[tuple[DocumentRef, Observation]]) -> Verdict:
+    """The verdict of the observations FOUND (of every document) on one criterion: the best supported
+    level wins; evidence against anywhere caps it at partial and marks a conflict."""
     fors = [(d, f) for d, f in found if f.polarity is Polarity.FOR]
     against = [(d, f) for d, f in found if f.polarity is Polarity.AGAINST]
     if not fors and not against:
-        return LevelDecision(Level.NO_DISCLOSURE, False)
+        return Verdict(Level.NO_DISCLOSURE, False)
     if fors:
         best = max(f.level.rank for _, f in fors)
         level = next(f.level for _, f in fors if f.level.rank == best)
         if against:
             if level.rank > Level.PARTIAL.rank:
                 level = Level.PARTIAL
-            return LevelDecision(level, True, _pick(fors, best) + _pick(against, None))
-        return LevelDecision(level, False, _pick(fors, best))
+            return Verdict(level, True, _pick(fors, best) + _pick(against, None))
+        return Verdict(level, False, _pick(fors, best))
     worst = min(f.level.rank for _, f in against)
     level = next(f.level for _, f in against if f.level.rank == worst)
-    return LevelDecision(level, False, _pick(against, worst))
+    return Verdict(level, False, _pick(against, worst))
 
 
-def _pick(found: list[tuple[DocumentRef, Finding]], rank: int | None) -> tuple[tuple[DocumentRef, Finding], ...]:
+def _pick(found: list[tuple[DocumentRef, Observation]], rank: int | None) -> tuple[tuple[DocumentRef, Observation], ...]:
     seen: set[str] = set()
     out = []
     # the quotes at the deciding level first (for "against", the strongest against first)
@@ -235,7 +236,7 @@ def _confidence(unit: Unit, level: Level, evidence: tuple[Evidence, ...], docume
 Automatic = tuple[Level, bool, tuple[Evidence, ...], str | None]
 
 
-def _text_decision(c: Criterion, documents) -> LevelDecision:
+def _text_decision(c: Criterion, documents) -> Verdict:
     return decide_level([(d.ref, f) for d in documents for f in d.findings.get(c.id, [])])
 
 
@@ -271,7 +272,7 @@ def _by_probe_and_text(c: Criterion, documents, probes) -> Automatic:
 _AUTOMATIC = {TEXT: _by_text, PROBE: _by_probe, PROBE_TEXT: _by_probe_and_text, REVIEW: _by_review}
 
 
-def _evidence(ref: DocumentRef, f: Finding) -> Evidence:
+def _evidence(ref: DocumentRef, f: Observation) -> Evidence:
     return Evidence(
         document=ref.type,
         url=ref.url,

@@ -9,6 +9,7 @@ from audit.declarations.load import load_declarations
 from audit.models import Level
 from audit.probe.store import append_run
 from audit.rubric.loader import load_rubric
+from audit.rubric.model import Rubric
 from audit.pipeline.score_workspace import score_workspace, score_workspace_detailed
 from audit.workspace import Workspace
 
@@ -35,11 +36,16 @@ def archive_page(ws: Workspace, slug: str, url: str, html: bytes) -> None:
     a.record(slug, doc.key, LogEntry("2026-11-27T10:00:00Z", url, url, 200, sha, len(html), {"content-type": "text/html"}))
 
 
-def test_scores_from_local_and_archived_documents(tmp_path):
+def archived_acme(tmp_path: Path) -> tuple[Workspace, Rubric]:
+    """The workspace of `setup` with Acme's encryption page archived, and the mini rubric."""
     ws = setup(tmp_path)
     archive_page(ws, "acme", "https://acme.example/security",
                  b"<html><body><p>Messages are end-to-end encrypted.</p></body></html>")
-    rubric = load_rubric(MINI)
+    return ws, load_rubric(MINI)
+
+
+def test_scores_from_local_and_archived_documents(tmp_path):
+    ws, rubric = archived_acme(tmp_path)
     result = score_workspace_detailed(ws, rubric)
     assert [c.slug for c in result.cards] == ["acme"] and result.skipped == ["probed"]
     card = result.cards[0]
@@ -52,10 +58,7 @@ def test_scores_from_local_and_archived_documents(tmp_path):
 
 
 def test_rescoring_unchanged_archive_uses_the_cache(tmp_path):
-    ws = setup(tmp_path)
-    archive_page(ws, "acme", "https://acme.example/security",
-                 b"<html><body><p>Messages are end-to-end encrypted.</p></body></html>")
-    rubric = load_rubric(MINI)
+    ws, rubric = archived_acme(tmp_path)
     first = score_workspace_detailed(ws, rubric)
     second = score_workspace_detailed(ws, rubric)
     assert second.cache_hits == 2 and second.cache_misses == 0
