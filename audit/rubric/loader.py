@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from audit.criteria import TEXT_KINDS
 from audit.errors import InputError
 from audit.models import TEXT_LEVELS, Level, Polarity
 from audit.rubric.model import (
@@ -248,9 +249,9 @@ def parse_rubric(raw: bytes, filename: str) -> tuple[Rubric | None, list[RubricP
             ex = _example(e, cid, eline, problem)
             if ex:
                 examples.append(ex)
-        if method in ("text", "probe+text") and not signals:
+        if method in TEXT_KINDS and not signals:
             problem("a text criterion needs at least one signal", line, cid)
-        if method in ("text", "probe+text") and not examples:
+        if method in TEXT_KINDS and not examples:
             problem("a text criterion needs example sentences", line, cid)
         criteria.append(
             Criterion(

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from audit.criteria import KINDS, PROBE_KINDS, TEXT_KINDS
 from audit.models import Level, Polarity
 
-METHODS = ("text", "probe", "review", "probe+text")
+#: a criterion's `method`: the kinds of criterion unit (audit/criteria/)
+METHODS = KINDS
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,11 @@ class Criterion:
 
     @property
     def has_text(self) -> bool:
-        return self.method in ("text", "probe+text")
+        return self.method in TEXT_KINDS
 
     @property
     def has_probe(self) -> bool:
-        return self.method in ("probe", "probe+text")
+        return self.method in PROBE_KINDS
 
 
 @dataclass(frozen=True)
