@@ -107,7 +107,7 @@ def score_company(
     where nothing was read the company has no score or grade (`not_evaluated_reason`)."""
     probes = probes or {}
     reviews = reviews or {}
-    undecided = could_not_tell(rubric, unread) if unread.documents or unread.nothing_read else {}
+    undecided = could_not_tell(rubric, unread)
     results: list[CriterionResult] = []
     for c in rubric.criteria:
         results.append(_criterion(rubric, c, documents, probes, reviews, not_applicable, review_below,
