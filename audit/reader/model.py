@@ -18,10 +18,13 @@ import json
 import math
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
+
+from audit.reader.features import FeatureIds
 
 CLASSES = ("none", "met", "partial", "not-met")  # stage 1 (per sentence)
 LEVELS = ("no-disclosure", "met", "partial", "not-met")  # stage 2 (per document)
@@ -62,10 +65,43 @@ class ReaderModel:
         if rows:
             # one gather and one segmented sum for all sentences (np.add.at is several times slower)
             logits[np.asarray(rows)] += np.add.reduceat(self.w1[np.asarray(cols)], np.asarray(starts), axis=0)
-        logits = logits.reshape(n, c, 4)
-        logits -= logits.max(axis=2, keepdims=True)
-        e = np.exp(logits)
-        return e / e.sum(axis=2, keepdims=True)
+        return _softmax(logits.reshape(n, c, 4))
+
+    @cached_property
+    def feature_ids(self) -> FeatureIds:
+        """The vocabulary's ids for the reading path (caches of word -> id)."""
+        return FeatureIds(self.vocab)
+
+    @cached_property
+    def exact_terms(self) -> int:
+        """How many stage 1 weights a sentence may sum with the result exact whatever the order (0:
+        never). The weights are float16 (the file format): each a multiple of 2**-24, so any sum of
+        them is exact in float64 while it stays under 2**29 in magnitude."""
+        w1 = self.w1
+        if not w1.size or not np.array_equal(w1.astype(np.float16).astype(np.float64), w1):
+            return 0
+        top = float(np.abs(w1).max())
+        return int(2.0 ** 29 / top) if top else 1 << 62
+
+    def sentence_probabilities_of_ids(self, ids: list[list[int]], constant: list[int]) -> np.ndarray | None:
+        """`sentence_probabilities` from vocabulary ids (features.document_feature_ids): the same
+        numbers, bit for bit, since stage 1's sums are exact in any order (exact_terms). None where
+        a sentence has too many features for that (the caller then takes the reference path)."""
+        n, c = len(ids), len(self.criteria)
+        lengths = list(map(len, ids))
+        if max(lengths, default=0) + len(constant) > self.exact_terms:
+            return None
+        w1, b1 = self.w1, self.b1
+        # the constant features (the document type) are one row for all: a sentence with nothing
+        # else is b1 plus that row, computed once
+        base = w1[constant].sum(axis=0) if constant else np.zeros_like(b1)
+        logits = np.tile(b1 + base if constant else b1, (n, 1))
+        rows = np.flatnonzero(np.asarray(lengths))
+        if len(rows):
+            starts = np.cumsum([0] + [lengths[i] for i in rows[:-1]])
+            cols = np.fromiter(chain.from_iterable(ids), dtype=np.intp, count=int(starts[-1]) + lengths[rows[-1]])
+            logits[rows] = b1 + (base + np.add.reduceat(w1[cols], starts, axis=0))
+        return _softmax(logits.reshape(n, c, 4))
 
     def decide(self, doc: np.ndarray) -> list[tuple[str, float]]:
         """(level, confidence) per criterion from stage 2's probabilities. Giving credit the text does
@@ -85,6 +121,13 @@ class ReaderModel:
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis (in place on LOGITS)."""
+    logits -= logits.max(axis=2, keepdims=True)
+    e = np.exp(logits)
+    return e / e.sum(axis=2, keepdims=True)
 
 
 def stage2_matrix(model_criteria, feature_names, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str],
