@@ -133,7 +133,7 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 def stage2_matrix(model_criteria, feature_names, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str],
                   topics: dict[str, float] | None = None) -> np.ndarray:
     """Stage 2 inputs for every criterion of one document (shared by training and reading)."""
-    index = {f: i for i, f in enumerate(feature_names)}
+    index = _column_index(feature_names) if isinstance(feature_names, tuple) else {f: i for i, f in enumerate(feature_names)}
     x = np.zeros((len(model_criteria), len(feature_names)), dtype=np.float64)
     for ci, row in enumerate(stage2_rows(model_criteria, probs, doc_type, rule_levels, topics)):
         for name, value in row.items():
@@ -141,6 +141,12 @@ def stage2_matrix(model_criteria, feature_names, probs: np.ndarray, doc_type: st
             if j is not None:
                 x[ci, j] = value
     return x
+
+
+@lru_cache(maxsize=8)
+def _column_index(feature_names: tuple[str, ...]) -> dict[str, int]:
+    """Stage 2 feature name -> column (a model's, built once rather than per document)."""
+    return {f: i for i, f in enumerate(feature_names)}
 
 
 _SUMMARY = ("max_met", "max_partial", "max_not_met", "max_detect", "top3_detect", "n_detect",
@@ -162,6 +168,15 @@ def _summary(p: np.ndarray) -> dict[str, float]:
     }
 
 
+@lru_cache(maxsize=8)
+def _row_names(criteria: tuple[str, ...]) -> list[tuple[list[str], list[tuple[int, list[str]]]]]:
+    """Per criterion, the names of its own summary inputs (`_SUMMARY` order) and, per other
+    criterion, of what it sees of it (`CROSS` order): built once, not per document."""
+    return [([f"{cid}*{k}" for k in _SUMMARY],
+             [(oi, [f"{cid}*{other}:{k}" for k in CROSS]) for oi, other in enumerate(criteria) if oi != ci])
+            for ci, cid in enumerate(criteria)]
+
+
 def stage2_rows(criteria, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str],
                 topics: dict[str, float] | None = None) -> list[dict[str, float]]:
     """For one document, per criterion, the named stage 2 inputs: what stage 1 found for this
@@ -170,15 +185,15 @@ def stage2_rows(criteria, probs: np.ndarray, doc_type: str, rule_levels: dict[st
     rules' level and the document type."""
     summaries = [_summary(probs[:, ci, :] if len(probs) else np.zeros((0, 4))) for ci in range(len(criteria))]
     rows = []
-    for ci, cid in enumerate(criteria):
+    for ci, (cid, (own, cross)) in enumerate(zip(criteria, _row_names(tuple(criteria)))):
         row: dict[str, float] = {}
-        for k, v in summaries[ci].items():
+        for (k, v), name in zip(summaries[ci].items(), own):
             row[k] = v
-            row[f"{cid}*{k}"] = v
-        for oi, other in enumerate(criteria):
-            if oi != ci:
-                for k in CROSS:
-                    row[f"{cid}*{other}:{k}"] = summaries[oi][k]
+            row[name] = v
+        for oi, names in cross:
+            theirs = summaries[oi]
+            for k, name in zip(CROSS, names):
+                row[name] = theirs[k]
         for topic, v in (topics or {}).items():
             row[f"{cid}*topic:{topic}"] = v
         level = rule_levels.get(cid, "no-disclosure")
