@@ -10,8 +10,10 @@ The pipeline is extraction plus the reader stage as the product runs it (the lea
 hand rules as its features; AUDIT_READER=rules for the rules alone).
 Targets (issue 13): <= 1.5 on the real pages of ../shared/corpus/html (`--corpus-only`) and <= 3 on
 prose-only pages (`--dense --pages 150 --size 40000`). Measured 2026-12-03: 2.7 and 6.5 (5.9 and 8.5
-before that day's extraction work, same session); the parse plus the learned reader alone exceed
-both targets (README, Performance).
+before that day's extraction work, same session); later that day, with the reader reading on
+vocabulary ids in one pass, 2.26 (`--corpus-only`, was 2.64) and 4.30 (`--dense --pages 150 --size
+40000 --no-corpus`, was 7.02), one run each on a loaded machine: both targets still missed
+(README, Performance).
 """
 
 from __future__ import annotations

@@ -6,10 +6,15 @@ Kept free of any model so training and reading build exactly the same features.
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from audit.extract.text import ExtractedText
 from audit.models import Finding
+from audit.reader.rules.prefilter import required_sets
 
 _TOKEN = re.compile(r"[a-z0-9]+|[,;:()]")
 _NEGATORS = frozenset({"not", "no", "never", "without", "cannot", "neither", "nor", "none", "nothing", "nobody", "unless"})
@@ -23,15 +28,35 @@ _PLAN = re.compile(r"\b(?:working on|plan(?:s|ning)? to|will soon|later this yea
 _NUMBER_PERIOD = re.compile(r"\b\d+\s*(?:hours?|days?|weeks?|months?|years?)\b")
 
 
+class Mentions:
+    """`pattern.search(low) is not None`, after a cheap exact test: every match holds one of a few
+    literal strings (prefilter.required_sets), and `in` is several times faster than the search.
+    For lower-case patterns searched in lower-cased text (the literals are then exact)."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.search = pattern.search
+        sets = required_sets(pattern) if pattern.pattern == pattern.pattern.lower() else ()
+        self.literals = tuple(sorted(max(sets, key=lambda s: (min(map(len, s)), -len(s))))) if sets else ()
+
+    def __call__(self, low: str) -> bool:
+        if self.literals and not any(map(low.__contains__, self.literals)):
+            return False
+        return self.search(low) is not None
+
+
 def words(sentence: str) -> list[str]:
-    s = sentence.lower().replace("’", "'").replace("n't", " not").replace("cannot", "can not")
-    return _TOKEN.findall(s)
+    return lowered_words(sentence.lower())
 
 
-def sentence_features(sentence: str, heading: str, doc_type: str, rule_hits: list[str], before: str = "") -> list[str]:
-    """The feature names of one sentence (duplicates removed, order kept)."""
-    feats: list[str] = []
-    toks = words(sentence)
+def lowered_words(low: str) -> list[str]:
+    """`words` of an already lower-cased sentence (the reading pass lower-cases each sentence once)."""
+    return _TOKEN.findall(low.replace("’", "'").replace("n't", " not").replace("cannot", "can not"))
+
+
+def mark_negation(toks: list[str]) -> list[str]:
+    """The words of a sentence, those in a negation's scope marked `~` (punctuation dropped)."""
+    if _NEGATORS.isdisjoint(toks):  # most sentences: no scope to track, only punctuation to drop
+        return list(filter(str.isalnum, toks))
     marked: list[str] = []
     scope = 0
     for t in toks:
@@ -48,6 +73,13 @@ def sentence_features(sentence: str, heading: str, doc_type: str, rule_hits: lis
             scope -= 1
         else:
             marked.append(t)
+    return marked
+
+
+def sentence_features(sentence: str, heading: str, doc_type: str, rule_hits: list[str], before: str = "") -> list[str]:
+    """The feature names of one sentence (duplicates removed, order kept)."""
+    feats: list[str] = []
+    marked = mark_negation(words(sentence))
     feats.extend("w:" + t for t in marked)
     feats.extend("b:" + a + "_" + b for a, b in zip(marked, marked[1:]))
     feats.extend("h:" + t for t in words(heading)[:12] if t.isalnum())
@@ -71,8 +103,6 @@ def rule_hits_by_sentence(extracted: ExtractedText, findings: dict[str, list[Fin
     """For each sentence, the hand rules (criterion:level) whose quote lies in it."""
     starts = [s.start for s in extracted.sentences]
     hits: list[list[str]] = [[] for _ in starts]
-    import bisect
-
     for cid, items in findings.items():
         for f in items:
             i = bisect.bisect_right(starts, f.start) - 1
@@ -97,6 +127,93 @@ def document_features(extracted: ExtractedText, doc_type: str, findings: dict[st
     return out
 
 
+_MENTIONS_HEDGE, _MENTIONS_PLAN, _MENTIONS_PERIOD = Mentions(_HEDGE), Mentions(_PLAN), Mentions(_NUMBER_PERIOD)
+
+
+class _VocabIds(dict):
+    """key -> vocabulary id of the feature it names (-1: not in the vocabulary), looked up once:
+    later sentences map their words to ids without building feature strings."""
+
+    LIMIT = 400_000  # words and word pairs of the documents read so far; never grow without bound
+
+    def __init__(self, vocab: dict[str, int], name: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.vocab, self.name = vocab, name
+
+    def __missing__(self, key: Any) -> int:
+        if len(self) > self.LIMIT:
+            self.clear()
+        got = self[key] = self.vocab.get(self.name(key), -1)
+        return got
+
+
+class FeatureIds:
+    """A model vocabulary's ids of the features `sentence_features` names, computed without the
+    names: the reading path (`document_feature_ids`). Caches grow with the words seen."""
+
+    def __init__(self, vocab: dict[str, int]) -> None:
+        self.vocab = vocab
+        self.w = _VocabIds(vocab, "w:".__add__)
+        self.b = _VocabIds(vocab, lambda pair: f"b:{pair[0]}_{pair[1]}")
+        self.h = _VocabIds(vocab, "h:".__add__)
+        self.p = _VocabIds(vocab, "p:".__add__)
+        self.headings: dict[str, set[int]] = {}
+        self.hedge, self.plan, self.period = (vocab.get(f, -1) for f in ("x:hedge", "x:plan", "x:period"))
+
+    def constant(self, doc_type: str) -> list[int]:
+        """Ids of the features every sentence of a document has (its type)."""
+        j = self.vocab.get("dt:" + doc_type)
+        return [] if j is None else [j]
+
+    def heading(self, heading: str) -> set[int]:
+        """Ids of the `h:` features of a section heading (cached: a section has many sentences)."""
+        got = self.headings.get(heading)
+        if got is None:
+            if len(self.headings) > 10_000:
+                self.headings.clear()
+            got = self.headings[heading] = set(map(self.h.__getitem__, filter(str.isalnum, words(heading)[:12])))
+        return got
+
+
+def document_feature_ids(extracted: ExtractedText, doc_type: str, findings: dict[str, list[Finding]],
+                         ids: FeatureIds) -> tuple[list[list[int]], list[int], list[str]]:
+    """`document_features` as vocabulary ids, in one pass (each sentence lower-cased and cut into
+    words once; the sentence before reuses its words): per sentence the ids of its features other
+    than the constant ones (no order: the model's sums do not depend on it, see model.py), the
+    constant ids, and the lower-cased sentences (for `topics_of`). Tested against
+    `document_features` on the shared corpus (tests/reader/test_fast_features.py)."""
+    hits = rule_hits_by_sentence(extracted, findings)
+    text, blocks, sents = extracted.text, extracted.blocks, extracted.sentences
+    w, b, p, r = ids.w.__getitem__, ids.b.__getitem__, ids.p.__getitem__, ids.vocab.get
+    out: list[list[int]] = []
+    lows: list[str] = []
+    before: list[str] | None = None  # the previous sentence's words, where it is not a heading
+    for i, s in enumerate(sents):
+        low = text[s.start:s.end].lower()
+        lows.append(low)
+        toks = lowered_words(low)
+        marked = mark_negation(toks)
+        got = set(map(w, marked))
+        got.update(map(b, zip(marked, marked[1:])))
+        block = blocks[s.block]
+        if block.kind != "heading":
+            got |= ids.heading(block.heading)
+        if CONTEXT_WORDS and before is not None:
+            got.update(map(p, filter(str.isalnum, before[-CONTEXT_WORDS:])))
+        if ids.hedge >= 0 and _MENTIONS_HEDGE(low):
+            got.add(ids.hedge)
+        if ids.plan >= 0 and _MENTIONS_PLAN(low):
+            got.add(ids.plan)
+        if ids.period >= 0 and _MENTIONS_PERIOD(low):
+            got.add(ids.period)
+        for tag in hits[i]:
+            got.add(r("r:" + tag, -1))
+        got.discard(-1)
+        out.append(list(got))
+        before = toks if block.kind != "heading" else None
+    return out, ids.constant(doc_type), lows
+
+
 # What a whole document is about, as context for each criterion's decision: a service that stores
 # users' messages and files and answers subpoenas can read what it hands over (Reading notes 1, 3);
 # a page about agencies and officers is about police customers (note 11).
@@ -113,12 +230,18 @@ _TOPICS = {
 
 def document_topics(extracted: ExtractedText) -> dict[str, float]:
     """log(1 + sentences mentioning each topic)."""
-    import math
+    return topics_of(extracted.text[s.start:s.end].lower() for s in extracted.sentences)
 
+
+_MENTIONS_TOPIC = {name: Mentions(pat) for name, pat in _TOPICS.items()}
+
+
+def topics_of(lowered_sentences: Iterable[str]) -> dict[str, float]:
+    """`document_topics` from the lower-cased sentences."""
     counts = dict.fromkeys(_TOPICS, 0)
-    for s in extracted.sentences:
-        low = extracted.text[s.start:s.end].lower()
-        for name, pat in _TOPICS.items():
-            if pat.search(low):
+    mentions = list(_MENTIONS_TOPIC.items())
+    for low in lowered_sentences:
+        for name, mentioned in mentions:
+            if mentioned(low):
                 counts[name] += 1
     return {k: round(math.log1p(v), 6) for k, v in counts.items()}

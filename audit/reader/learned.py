@@ -18,7 +18,7 @@ from audit.errors import InputError
 from audit.extract.text import ExtractedText
 from audit.models import Finding, Level, Polarity
 from audit.reader.base import DocumentReading, Reader, Reading, reader_tag
-from audit.reader.features import document_features, document_topics
+from audit.reader.features import document_feature_ids, document_features, topics_of
 from audit.reader.model import CLASSES, ReaderModel, load_model, rules_guard, stage2_matrix
 from audit.reader.rules.matcher import find_all
 from audit.reader.rules.reader import RulesReader, rule_readings
@@ -127,10 +127,13 @@ def _read(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> DocumentRe
     if model is None or not extracted.sentences:
         return DocumentReading(readings)
     rule_levels = {cid: r.level.value for cid, r in readings.items()}
-    probs = model.sentence_probabilities(document_features(extracted, doc_type, rules))
+    probs, topics = _stage1(model, extracted, doc_type, rules)
     doc = model.document_probabilities(stage2_matrix(model.criteria, model.stage2_features, probs, doc_type, rule_levels,
-                                                     document_topics(extracted)))
+                                                     topics))
     known = {c.id for c in rubric.text_criteria}
+    # a heading (a page title) is context, not a statement: quoted only where the text is all headings
+    said = np.asarray([i for i, s in enumerate(extracted.sentences) if extracted.blocks[s.block].kind != "heading"]
+                      or range(len(extracted.sentences)), dtype=np.intp)
     for ci, (cid, (name, confidence)) in enumerate(zip(model.criteria, model.decide(doc))):
         if cid not in known:
             continue
@@ -139,7 +142,7 @@ def _read(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> DocumentRe
         if level is Level.NO_DISCLOSURE:
             readings[cid] = Reading(level, confidence, ())
             continue
-        quotes = _quotes(extracted, probs[:, ci, CLASSES.index(level.value)], cid, level, confidence)
+        quotes = _quotes(extracted, said, probs[:, ci, CLASSES.index(level.value)], cid, level, confidence)
         if rules_guard(level.value, rule_levels[cid]) != level.value:
             # the rules read only evidence against: both sides go to the engine, which caps the
             # level at partial and marks it conflicting
@@ -148,13 +151,25 @@ def _read(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> DocumentRe
     return DocumentReading(readings)
 
 
-def _quotes(extracted: ExtractedText, strength: np.ndarray, cid: str, level: Level, confidence: float) -> tuple[Finding, ...]:
-    # a heading (a page title) is context, not a statement: quoted only where the text is all headings
-    said = [i for i, s in enumerate(extracted.sentences) if extracted.blocks[s.block].kind != "heading"]
-    order = sorted(said or range(len(strength)), key=lambda i: (-float(strength[i]), i))
+def _stage1(model: ReaderModel, extracted: ExtractedText, doc_type: str,
+            rules: dict[str, list[Finding]]) -> tuple[np.ndarray, dict[str, float]]:
+    """Stage 1's probabilities and the document's topics: the one-pass path on vocabulary ids, or
+    (where its sums could be inexact) the reference path that training takes; both give the same."""
+    ids, constant, lows = document_feature_ids(extracted, doc_type, rules, model.feature_ids)
+    probs = model.sentence_probabilities_of_ids(ids, constant)
+    if probs is None:
+        probs = model.sentence_probabilities(document_features(extracted, doc_type, rules))
+    return probs, topics_of(lows)
+
+
+def _quotes(extracted: ExtractedText, said: np.ndarray, strength: np.ndarray, cid: str, level: Level,
+            confidence: float) -> tuple[Finding, ...]:
+    """The strongest sentences of SAID (indices, ascending) for the level: strongest first, ties in
+    text order (a stable sort)."""
+    order = said[np.argsort(-strength[said], kind="stable")[:MAX_QUOTES]].tolist()
     polarity = Polarity.AGAINST if level is Level.NOT_MET else Polarity.FOR
     out = []
-    for rank, i in enumerate(order[:MAX_QUOTES]):
+    for rank, i in enumerate(order):
         if rank and strength[i] < SUPPORT_FLOOR:
             break
         s = extracted.sentences[i]

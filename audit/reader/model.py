@@ -18,10 +18,13 @@ import json
 import math
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
+
+from audit.reader.features import FeatureIds
 
 CLASSES = ("none", "met", "partial", "not-met")  # stage 1 (per sentence)
 LEVELS = ("no-disclosure", "met", "partial", "not-met")  # stage 2 (per document)
@@ -62,10 +65,43 @@ class ReaderModel:
         if rows:
             # one gather and one segmented sum for all sentences (np.add.at is several times slower)
             logits[np.asarray(rows)] += np.add.reduceat(self.w1[np.asarray(cols)], np.asarray(starts), axis=0)
-        logits = logits.reshape(n, c, 4)
-        logits -= logits.max(axis=2, keepdims=True)
-        e = np.exp(logits)
-        return e / e.sum(axis=2, keepdims=True)
+        return _softmax(logits.reshape(n, c, 4))
+
+    @cached_property
+    def feature_ids(self) -> FeatureIds:
+        """The vocabulary's ids for the reading path (caches of word -> id)."""
+        return FeatureIds(self.vocab)
+
+    @cached_property
+    def exact_terms(self) -> int:
+        """How many stage 1 weights a sentence may sum with the result exact whatever the order (0:
+        never). The weights are float16 (the file format): each a multiple of 2**-24, so any sum of
+        them is exact in float64 while it stays under 2**29 in magnitude."""
+        w1 = self.w1
+        if not w1.size or not np.array_equal(w1.astype(np.float16).astype(np.float64), w1):
+            return 0
+        top = float(np.abs(w1).max())
+        return int(2.0 ** 29 / top) if top else 1 << 62
+
+    def sentence_probabilities_of_ids(self, ids: list[list[int]], constant: list[int]) -> np.ndarray | None:
+        """`sentence_probabilities` from vocabulary ids (features.document_feature_ids): the same
+        numbers, bit for bit, since stage 1's sums are exact in any order (exact_terms). None where
+        a sentence has too many features for that (the caller then takes the reference path)."""
+        n, c = len(ids), len(self.criteria)
+        lengths = list(map(len, ids))
+        if max(lengths, default=0) + len(constant) > self.exact_terms:
+            return None
+        w1, b1 = self.w1, self.b1
+        # the constant features (the document type) are one row for all: a sentence with nothing
+        # else is b1 plus that row, computed once
+        base = w1[constant].sum(axis=0) if constant else np.zeros_like(b1)
+        logits = np.tile(b1 + base if constant else b1, (n, 1))
+        rows = np.flatnonzero(np.asarray(lengths))
+        if len(rows):
+            starts = np.cumsum([0] + [lengths[i] for i in rows[:-1]])
+            cols = np.fromiter(chain.from_iterable(ids), dtype=np.intp, count=int(starts[-1]) + lengths[rows[-1]])
+            logits[rows] = b1 + (base + np.add.reduceat(w1[cols], starts, axis=0))
+        return _softmax(logits.reshape(n, c, 4))
 
     def decide(self, doc: np.ndarray) -> list[tuple[str, float]]:
         """(level, confidence) per criterion from stage 2's probabilities. Giving credit the text does
@@ -87,10 +123,17 @@ class ReaderModel:
         return e / e.sum(axis=1, keepdims=True)
 
 
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis (in place on LOGITS)."""
+    logits -= logits.max(axis=2, keepdims=True)
+    e = np.exp(logits)
+    return e / e.sum(axis=2, keepdims=True)
+
+
 def stage2_matrix(model_criteria, feature_names, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str],
                   topics: dict[str, float] | None = None) -> np.ndarray:
     """Stage 2 inputs for every criterion of one document (shared by training and reading)."""
-    index = {f: i for i, f in enumerate(feature_names)}
+    index = _column_index(feature_names) if isinstance(feature_names, tuple) else {f: i for i, f in enumerate(feature_names)}
     x = np.zeros((len(model_criteria), len(feature_names)), dtype=np.float64)
     for ci, row in enumerate(stage2_rows(model_criteria, probs, doc_type, rule_levels, topics)):
         for name, value in row.items():
@@ -98,6 +141,12 @@ def stage2_matrix(model_criteria, feature_names, probs: np.ndarray, doc_type: st
             if j is not None:
                 x[ci, j] = value
     return x
+
+
+@lru_cache(maxsize=8)
+def _column_index(feature_names: tuple[str, ...]) -> dict[str, int]:
+    """Stage 2 feature name -> column (a model's, built once rather than per document)."""
+    return {f: i for i, f in enumerate(feature_names)}
 
 
 _SUMMARY = ("max_met", "max_partial", "max_not_met", "max_detect", "top3_detect", "n_detect",
@@ -119,6 +168,15 @@ def _summary(p: np.ndarray) -> dict[str, float]:
     }
 
 
+@lru_cache(maxsize=8)
+def _row_names(criteria: tuple[str, ...]) -> list[tuple[list[str], list[tuple[int, list[str]]]]]:
+    """Per criterion, the names of its own summary inputs (`_SUMMARY` order) and, per other
+    criterion, of what it sees of it (`CROSS` order): built once, not per document."""
+    return [([f"{cid}*{k}" for k in _SUMMARY],
+             [(oi, [f"{cid}*{other}:{k}" for k in CROSS]) for oi, other in enumerate(criteria) if oi != ci])
+            for ci, cid in enumerate(criteria)]
+
+
 def stage2_rows(criteria, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str],
                 topics: dict[str, float] | None = None) -> list[dict[str, float]]:
     """For one document, per criterion, the named stage 2 inputs: what stage 1 found for this
@@ -127,15 +185,15 @@ def stage2_rows(criteria, probs: np.ndarray, doc_type: str, rule_levels: dict[st
     rules' level and the document type."""
     summaries = [_summary(probs[:, ci, :] if len(probs) else np.zeros((0, 4))) for ci in range(len(criteria))]
     rows = []
-    for ci, cid in enumerate(criteria):
+    for ci, (cid, (own, cross)) in enumerate(zip(criteria, _row_names(tuple(criteria)))):
         row: dict[str, float] = {}
-        for k, v in summaries[ci].items():
+        for (k, v), name in zip(summaries[ci].items(), own):
             row[k] = v
-            row[f"{cid}*{k}"] = v
-        for oi, other in enumerate(criteria):
-            if oi != ci:
-                for k in CROSS:
-                    row[f"{cid}*{other}:{k}"] = summaries[oi][k]
+            row[name] = v
+        for oi, names in cross:
+            theirs = summaries[oi]
+            for k, name in zip(CROSS, names):
+                row[name] = theirs[k]
         for topic, v in (topics or {}).items():
             row[f"{cid}*topic:{topic}"] = v
         level = rule_levels.get(cid, "no-disclosure")

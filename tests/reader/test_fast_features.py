@@ -1,0 +1,139 @@
+"""The reading path (`document_feature_ids` + `sentence_probabilities_of_ids`) against the reference
+that training uses (`document_features` + `sentence_probabilities`): the same probabilities bit for
+bit, the same topics and the same readings, on every document of the shared corpus.
+
+Skips cleanly when ../shared is absent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from audit.extract import extract
+from audit.reader import learned
+from audit.reader.features import (FeatureIds, Mentions, document_feature_ids, document_features, document_topics,
+                                   mark_negation, topics_of, words)
+from audit.reader.learned import model_for, read_document
+from audit.reader.rules.matcher import find_all
+from audit.rubric.loader import load_rubric
+
+DOC_TYPES = ("developer-terms", "law-enforcement-guidelines", "privacy-policy", "product", "terms-of-service")
+
+
+@pytest.fixture(scope="module")
+def rubric():
+    return load_rubric(None)
+
+
+@pytest.fixture(scope="module")
+def documents():
+    """(name, extracted, doc type) of every real and HTML corpus document."""
+    from conftest import SHARED  # the shared_dir fixture's folder (that fixture is per test)
+
+    corpus = SHARED / "corpus"
+    if not corpus.is_dir():
+        pytest.skip("../shared is absent")
+    files = sorted((corpus / "real").glob("*.md")) + sorted((corpus / "html").glob("*.html"))
+    files += sorted((corpus / "html").glob("*.reference.md"))
+    if not files:
+        pytest.skip("no corpus documents in ../shared")
+    out = []
+    for f in files:
+        doc_type = next((d for d in DOC_TYPES if f"__{d}__" in f.name), "other")
+        out.append((f.name, extract(f.read_bytes(), filename=f.name), doc_type))
+    return out
+
+
+def _reference_stage1(model, extracted, doc_type, rules):
+    return (model.sentence_probabilities(document_features(extracted, doc_type, rules)),
+            document_topics(extracted))
+
+
+def test_feature_ids_give_the_reference_probabilities_on_the_corpus(rubric, documents):
+    model = model_for(rubric)
+    assert model is not None and model.exact_terms > 1000
+    compared = 0
+    for k, (name, ex, doc_type) in enumerate(documents):
+        if not ex.sentences:
+            continue
+        rules = find_all(rubric, ex)
+        dt = "other" if k % 3 == 0 else doc_type  # both kinds of document type feature
+        ref, ref_topics = _reference_stage1(model, ex, dt, rules)
+        ids, constant, lows = document_feature_ids(ex, dt, rules, model.feature_ids)
+        fast = model.sentence_probabilities_of_ids(ids, constant)
+        assert fast is not None and np.array_equal(ref, fast), (name, dt)
+        assert topics_of(lows) == ref_topics, name
+        compared += 1
+    assert compared >= 400
+
+
+def test_the_feature_ids_are_the_reference_features_in_the_vocabulary(rubric, documents):
+    """Beyond the sums: each sentence's id set is exactly its named features found in the vocabulary."""
+    model = model_for(rubric)
+    for name, ex, doc_type in documents[::7]:
+        rules = find_all(rubric, ex)
+        ids, constant, _ = document_feature_ids(ex, doc_type, rules, model.feature_ids)
+        for i, feats in enumerate(document_features(ex, doc_type, rules)):
+            want = {model.vocab[f] for f in feats if f in model.vocab}
+            assert set(ids[i]) | set(constant) == want, (name, i)
+
+
+def test_readings_are_the_reference_readings_on_the_corpus(rubric, documents, monkeypatch):
+    fast = [read_document(rubric, ex, dt) for _, ex, dt in documents]
+    monkeypatch.setattr(learned, "_stage1", _reference_stage1)
+    for (name, ex, dt), got in zip(documents, fast):
+        assert read_document(rubric, ex, dt) == got, name
+
+
+def test_too_many_terms_fall_back_to_the_reference_path(rubric):
+    model = replace(model_for(rubric))  # a copy, to set its bound low
+    model.__dict__["exact_terms"] = 3
+    assert model.sentence_probabilities_of_ids([[0, 1, 2, 3]], []) is None
+    assert model.sentence_probabilities_of_ids([[0, 1]], [2]) is not None
+
+
+def test_negation_marks_as_before():
+    for sentence in ("We do not sell, share or rent your data unless required.", "No keys; never, but always logs.",
+                     "We can't and won't read it (ever) without a warrant."):
+        toks = words(sentence)
+        assert mark_negation(toks) == _reference_marks(toks)
+
+
+def _reference_marks(toks):
+    """The negation loop as `sentence_features` had it before the no-negator shortcut."""
+    negators = {"not", "no", "never", "without", "cannot", "neither", "nor", "none", "nothing", "nobody", "unless"}
+    breakers = {",", ";", ":", "(", ")", "but", "except", "however", "although", "unless", "and"}
+    marked, scope = [], 0
+    for t in toks:
+        if t in breakers:
+            scope = 0
+            if t not in ("but", "except", "however", "although", "unless", "and"):
+                continue
+        if t in negators:
+            scope = 4
+            marked.append(t)
+            continue
+        if scope:
+            marked.append("~" + t)
+            scope -= 1
+        else:
+            marked.append(t)
+    return marked
+
+
+def test_mentions_agree_with_the_search():
+    pat = re.compile(r"\b(?:law enforcement|subpoenas?|court orders?)\b")
+    mentions = Mentions(pat)
+    assert mentions.literals
+    for low in ("a subpoena", "subpoenaed", "law  enforcement", "the court orders", "nothing here", ""):
+        assert mentions(low) == (pat.search(low) is not None)
+
+
+def test_feature_ids_cache_words_it_has_seen():
+    ids = FeatureIds({"w:data": 0, "b:data_sale": 1, "dt:other": 2})
+    assert ids.w["data"] == 0 and ids.w["sale"] == -1 and ids.b[("data", "sale")] == 1
+    assert ids.constant("other") == [2] and ids.constant("product") == []
