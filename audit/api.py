@@ -34,13 +34,11 @@ def check(*inputs: PathLike, doc_type: str | None = None, name: str = "Checked c
     failed document; a file that cannot be read, or a refused private address, raises
     InputError; NoEvidenceError when no input could be read.
     """
-    from dataclasses import replace
-
-    from audit.commands.check import EVERY_DOCUMENT_FAILED, _POLICY_REFUSAL, _error, _slug
+    from audit.commands.check import EVERY_DOCUMENT_FAILED, _POLICY_REFUSAL, _error, score_checked
     from audit.models import DocumentRef
     from audit.report.formats import scorecards_document
     from audit.rubric.loader import load_rubric
-    from audit.pipeline.documents import is_url, load_input, score_documents
+    from audit.pipeline.documents import is_url, load_input
 
     if not inputs:
         raise InputError("check: give at least one file or URL")
@@ -54,12 +52,9 @@ def check(*inputs: PathLike, doc_type: str | None = None, name: str = "Checked c
             if not is_url(item) or _POLICY_REFUSAL in str(e):
                 raise
             failed.append(DocumentRef(doc_type or "other", item, None, None, "failed", _error(item, e)))
-    card = score_documents(rb, _slug(name), name, docs, failed)
-    if not docs:
+    card, _, read_any = score_checked(rb, name, docs, failed)
+    if not read_any:
         raise NoEvidenceError(f"could not evaluate: {EVERY_DOCUMENT_FAILED}")
-    guessed = tuple((d.ref.url, d.ref.type) for d in docs if d.guessed)
-    if guessed:
-        card = replace(card, guessed_types=guessed)
     return scorecards_document([card], rb)
 
 

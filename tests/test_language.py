@@ -96,3 +96,29 @@ def test_bilingual_document_is_mul_and_read():
     x = extract(text.encode(), filename="bilingual.txt")
     assert x.language == "mul"
     assert readable("mul", ("en",)) and readable(None, ("en",)) and not readable("hi", ("en",))
+
+
+def test_python_api_check_reads_languages_as_the_command_does(run_cli, tmp_path):
+    """`audit.api.check` and `audit check --format json` give the same scorecard, including the
+    documents the rubric cannot read (their criteria not evaluated, the card incomplete)."""
+    import pytest
+
+    import audit.api as api
+    from audit.errors import NoEvidenceError
+
+    en, hi = tmp_path / "privacy.txt", tmp_path / "le.txt"
+    en.write_text("We do not sell your personal information.\n", encoding="utf-8")
+    hi.write_text(HINDI, encoding="utf-8")
+    r = run_cli("check", en, hi, "--type", "privacy-policy", "--format", "json")
+    assert r.code == 0, r
+    assert "language hi not supported" in r.err
+    from_cli = json.loads(r.out)
+    from_api = api.check(en, hi, doc_type="privacy-policy")
+    (card,) = from_api["companies"]
+    assert card["complete"] is False
+    assert card["incomplete"] == [{"document": "privacy-policy", "reason": "language hi not supported"}]
+    assert json.dumps(from_api, sort_keys=True) == json.dumps(from_cli, sort_keys=True)
+    # nothing readable at all: the command exits 3, the API raises
+    assert run_cli("check", hi, "--type", "privacy-policy").code == 3
+    with pytest.raises(NoEvidenceError):
+        api.check(hi, doc_type="privacy-policy")

@@ -73,27 +73,38 @@ def check(inputs, doc_type, name, source_urls, fmt, rubric_id, allow_private_net
             click.echo(f"audit: {d.ref.url}: type guessed as {d.ref.type} (use --type to set it)", err=True)
         for w in d.extracted.warnings:
             click.echo(f"audit: warning: {d.ref.url}: {w}", err=True)
+    card, notes, read_any = score_checked(rubric, name, docs, failed)
+    for note in notes:
+        click.echo(f"audit: warning: {note}", err=True)
+    click.echo(render(fmt, [card], rubric), nl=False)
+    if not read_any:
+        raise NoEvidenceError(f"could not evaluate: {EVERY_DOCUMENT_FAILED}")
+
+
+def score_checked(rubric, name: str, docs: list, failed: list[DocumentRef]):
+    """One company's scorecard from loaded documents and failed URLs, as `audit check` and the
+    Python API (`audit.api.check`) both give it: documents in a language the rubric does not read
+    join the unread ones, the criteria they answer are not evaluated, and guessed types are listed.
+    Returns (scorecard, warnings for the user, whether any document was read)."""
+    from dataclasses import replace
+
     from audit.extract.language import readable
 
+    notes = []
     foreign = [d for d in docs if not readable(d.ref.language, rubric.languages)]
     for d in foreign:
-        click.echo(f"audit: warning: {d.ref.url}: {unsupported_language(d.ref.language)} by rubric {rubric.id} "
-                   f"(it reads {', '.join(rubric.languages)}); the criteria this document answers are not evaluated",
-                   err=True)
+        notes.append(f"{d.ref.url}: {unsupported_language(d.ref.language)} by rubric {rubric.id} "
+                     f"(it reads {', '.join(rubric.languages)}); the criteria this document answers are not evaluated")
     docs = [d for d in docs if not any(d is f for f in foreign)]
     failed = failed + [d.ref for d in foreign]
     unread = Unread(tuple(dict.fromkeys(unread_documents(failed, rubric))), None if docs else EVERY_DOCUMENT_FAILED)
     card = score_documents(rubric, _slug(name), name, docs, failed, unread)
     if docs and not card.complete:
-        click.echo(f"audit: warning: {incomplete_warning(card)}", err=True)
+        notes.append(incomplete_warning(card))
     guessed = tuple((d.ref.url, d.ref.type) for d in docs if d.guessed)
     if guessed:
-        from dataclasses import replace
-
         card = replace(card, guessed_types=guessed)
-    click.echo(render(fmt, [card], rubric), nl=False)
-    if not docs:
-        raise NoEvidenceError(f"could not evaluate: {EVERY_DOCUMENT_FAILED}")
+    return card, notes, bool(docs)
 
 
 def _source_urls(values, inputs) -> dict[str, str]:
