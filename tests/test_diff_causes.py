@@ -55,14 +55,15 @@ def _ws(tmp_path: Path, text: str) -> Path:
 
 
 def test_feed_and_diff_give_the_same_cause(run_cli, tmp_path):
-    ws = _ws(tmp_path, "We disclose data only in response to a search warrant.\n")
+    # two texts any reader tells apart (a warrant for content; then only a promise about sales)
+    ws = _ws(tmp_path, "We require a search warrant before we disclose the content of communications.\n")
     first = run_cli("run", "--offline", "--workspace", ws, "--summary-file", tmp_path / "first.md",
                     env={"SOURCE_DATE_EPOCH": "1764288000"})
     assert first.code == 0, first
     assert "None" not in (tmp_path / "first.md").read_text()
     shutil.copyfile(ws / "reports" / "scorecards.json", tmp_path / "old.json")
     (ws / "companies" / "docs" / "le.txt").write_text(
-        "We may disclose data to police on request without legal process.\n")
+        "We do not sell your personal information.\n")
     second = run_cli("run", "--offline", "--workspace", ws, "--summary-file", tmp_path / "second.md",
                      env={"SOURCE_DATE_EPOCH": "1764892800"})
     assert second.code == 0, second
