@@ -13,7 +13,9 @@ prose-only pages (`--dense --pages 150 --size 40000`). Measured 2026-12-03: 2.7 
 before that day's extraction work, same session); later that day, with the reader reading on
 vocabulary ids in one pass, 2.26 (`--corpus-only`, was 2.64) and 4.30 (`--dense --pages 150 --size
 40000 --no-corpus`, was 7.02), one run each on a loaded machine: both targets still missed
-(README, Performance).
+(README, Performance). That evening, with the literal searches per document and the CSS descendant
+narrowing, old -> new back to back: 2.34 -> 2.16 (`--corpus-only`) and 5.71 -> 5.12 (dense): both
+targets still missed.
 """
 
 from __future__ import annotations

@@ -233,8 +233,10 @@ class _Selector:
             # :scope is the element matched itself only in a matcher made for that element
             return [el for el in candidates if compiled.match(el)]
         match = _CSSMatch(compiled.selectors, self.soup, compiled.namespaces, compiled.flags).match
+        wanted = None if self.templates else self._wanted(compiled.selectors)
+        if wanted is not None:  # `.nav a`: only the <a> inside a .nav can match (same test as _whole_page)
+            candidates = [el for el in candidates if id(el) in wanted]
         return [el for el in candidates if match(el)]
-
 
     def _whole_page(self, part: str) -> list[Tag]:
         """soup.select(part), trying only the elements that can match: those with the id or class
@@ -265,6 +267,11 @@ class _Selector:
 
     def _subset(self, selectors) -> list[Tag] | None:
         """The page's elements, in document order, that can match one of these selectors; None when unknown."""
+        wanted = self._wanted(selectors)
+        return None if wanted is None else [el for el in self.tags if id(el) in wanted]
+
+    def _wanted(self, selectors) -> set[int] | None:
+        """The ids of the elements that can match one of these selectors; None when unknown."""
         if selectors.is_not or selectors.is_html:
             return None
         wanted: set[int] = set()
@@ -286,7 +293,7 @@ class _Selector:
                     else:
                         got.extend(_descendant_tags(anchor))
             wanted.update(map(id, got))
-        return [el for el in self.tags if id(el) in wanted]
+        return wanted
 
 
 def _descendant_tags(tag: Tag) -> list[Tag]:

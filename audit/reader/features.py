@@ -37,11 +37,42 @@ class Mentions:
         self.search = pattern.search
         sets = required_sets(pattern) if pattern.pattern == pattern.pattern.lower() else ()
         self.literals = tuple(sorted(max(sets, key=lambda s: (min(map(len, s)), -len(s))))) if sets else ()
+        if any("\0" in lit or not lit for lit in self.literals):  # `among` needs literals that cannot span two sentences
+            self.literals = ()
 
     def __call__(self, low: str) -> bool:
         if self.literals and not any(map(low.__contains__, self.literals)):
             return False
         return self.search(low) is not None
+
+    def among(self, lows: list[str], joined: Joined) -> list[int]:
+        """The indices of the LOWS this mentions (`[i for i, low in enumerate(lows) if self(low)]`):
+        the literals are looked for once in the joined text, not once per sentence, and the search
+        runs only on the sentences holding one."""
+        if not self.literals:
+            return [i for i, low in enumerate(lows) if self.search(low) is not None]
+        text, starts = joined
+        find, n = text.find, len(starts)
+        held: set[int] = set()
+        for lit in self.literals:
+            at = find(lit)
+            while at >= 0:
+                k = bisect.bisect_right(starts, at) - 1
+                held.add(k)
+                at = find(lit, starts[k + 1]) if k + 1 < n else -1  # on to the next sentence
+        return [k for k in sorted(held) if self.search(lows[k]) is not None]
+
+
+#: sentences joined by NUL, and where each starts: no literal holds a NUL, so none is found across two
+Joined = tuple[str, list[int]]
+
+
+def joined(lows: list[str]) -> Joined:
+    starts, at = [], 0
+    for low in lows:
+        starts.append(at)
+        at += len(low) + 1
+    return "\0".join(lows), starts
 
 
 def words(sentence: str) -> list[str]:
@@ -186,11 +217,16 @@ def document_feature_ids(extracted: ExtractedText, doc_type: str, findings: dict
     text, blocks, sents = extracted.text, extracted.blocks, extracted.sentences
     w, b, p, r = ids.w.__getitem__, ids.b.__getitem__, ids.p.__getitem__, ids.vocab.get
     out: list[list[int]] = []
-    lows: list[str] = []
+    lows = [text[s.start:s.end].lower() for s in sents]
+    together = joined(lows)
+    marks: list[list[int]] = [[] for _ in sents]  # per sentence: the hedge, plan and period ids it mentions
+    for fid, mentions in ((ids.hedge, _MENTIONS_HEDGE), (ids.plan, _MENTIONS_PLAN), (ids.period, _MENTIONS_PERIOD)):
+        if fid >= 0:
+            for i in mentions.among(lows, together):
+                marks[i].append(fid)
     before: list[str] | None = None  # the previous sentence's words, where it is not a heading
     for i, s in enumerate(sents):
-        low = text[s.start:s.end].lower()
-        lows.append(low)
+        low = lows[i]
         toks = lowered_words(low)
         marked = mark_negation(toks)
         got = set(map(w, marked))
@@ -200,12 +236,7 @@ def document_feature_ids(extracted: ExtractedText, doc_type: str, findings: dict
             got |= ids.heading(block.heading)
         if CONTEXT_WORDS and before is not None:
             got.update(map(p, filter(str.isalnum, before[-CONTEXT_WORDS:])))
-        if ids.hedge >= 0 and _MENTIONS_HEDGE(low):
-            got.add(ids.hedge)
-        if ids.plan >= 0 and _MENTIONS_PLAN(low):
-            got.add(ids.plan)
-        if ids.period >= 0 and _MENTIONS_PERIOD(low):
-            got.add(ids.period)
+        got.update(marks[i])
         for tag in hits[i]:
             got.add(r("r:" + tag, -1))
         got.discard(-1)
@@ -238,10 +269,7 @@ _MENTIONS_TOPIC = {name: Mentions(pat) for name, pat in _TOPICS.items()}
 
 def topics_of(lowered_sentences: Iterable[str]) -> dict[str, float]:
     """`document_topics` from the lower-cased sentences."""
-    counts = dict.fromkeys(_TOPICS, 0)
-    mentions = list(_MENTIONS_TOPIC.items())
-    for low in lowered_sentences:
-        for name, mentioned in mentions:
-            if mentioned(low):
-                counts[name] += 1
+    lows = list(lowered_sentences)
+    together = joined(lows)
+    counts = {name: len(mentions.among(lows, together)) for name, mentions in _MENTIONS_TOPIC.items()}
     return {k: round(math.log1p(v), 6) for k, v in counts.items()}
