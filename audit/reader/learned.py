@@ -128,8 +128,8 @@ def _read(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> DocumentRe
         return DocumentReading(readings)
     rule_levels = {cid: r.level.value for cid, r in readings.items()}
     probs, topics = _stage1(model, extracted, doc_type, rules)
-    doc = model.document_probabilities(stage2_matrix(model.criteria, model.stage2_features, probs, doc_type, rule_levels,
-                                                     topics))
+    x2 = stage2_matrix(model.criteria, model.stage2_features, probs, doc_type, rule_levels, topics)
+    doc = model.document_probabilities(x2)
     known = {c.id for c in rubric.text_criteria}
     # a heading (a page title) is context, not a statement: quoted only where the text is all headings
     said = np.asarray([i for i, s in enumerate(extracted.sentences) if extracted.blocks[s.block].kind != "heading"]
