@@ -86,35 +86,35 @@ class Unit:
 from audit.criteria import https_enforced, transport_security, vulnerability_disclosure  # noqa: E402
 
 #: criterion id -> unit, for the built-in rubric (rubrics/builtin.toml), in its order
-REGISTRY: dict[str, Unit] = {
+REGISTRY: dict[str, Unit] = {u.id: u for u in (
     # legal-process
-    "requires-legal-process": Unit("requires-legal-process", TEXT),
-    "warrant-for-content": Unit("warrant-for-content", TEXT),
-    "user-notice": Unit("user-notice", TEXT),
-    "narrow-emergency-disclosure": Unit("narrow-emergency-disclosure", TEXT),
-    "pushes-back": Unit("pushes-back", TEXT),
-    "transparency-report": Unit("transparency-report", TEXT),
-    "publishes-le-guidelines": Unit("publishes-le-guidelines", TEXT),
-    "gag-order-limits": Unit("gag-order-limits", TEXT),
-    "no-direct-access": Unit("no-direct-access", TEXT),
+    Unit("requires-legal-process", TEXT),
+    Unit("warrant-for-content", TEXT),
+    Unit("user-notice", TEXT),
+    Unit("narrow-emergency-disclosure", TEXT),
+    Unit("pushes-back", TEXT),
+    Unit("transparency-report", TEXT),
+    Unit("publishes-le-guidelines", TEXT),
+    Unit("gag-order-limits", TEXT),
+    Unit("no-direct-access", TEXT),
     # encryption
-    "e2ee-by-default": Unit("e2ee-by-default", TEXT),
-    "provider-cannot-decrypt": Unit("provider-cannot-decrypt", TEXT),
-    "encrypted-in-transit-and-at-rest": Unit("encrypted-in-transit-and-at-rest", TEXT),
-    "opposes-backdoors": Unit("opposes-backdoors", TEXT),
-    "data-minimization": Unit("data-minimization", TEXT),
-    "no-data-sales": Unit("no-data-sales", TEXT),
-    "transport-security": Unit("transport-security", PROBE, transport_security.JUDGE),
-    "https-enforced": Unit("https-enforced", PROBE, https_enforced.JUDGE),
-    "vulnerability-disclosure": Unit("vulnerability-disclosure", PROBE_TEXT, vulnerability_disclosure.JUDGE),
+    Unit("e2ee-by-default", TEXT),
+    Unit("provider-cannot-decrypt", TEXT),
+    Unit("encrypted-in-transit-and-at-rest", TEXT),
+    Unit("opposes-backdoors", TEXT),
+    Unit("data-minimization", TEXT),
+    Unit("no-data-sales", TEXT),
+    Unit("transport-security", PROBE, transport_security.JUDGE),
+    Unit("https-enforced", PROBE, https_enforced.JUDGE),
+    Unit("vulnerability-disclosure", PROBE_TEXT, vulnerability_disclosure.JUDGE),
     # police-contracts
-    "no-police-contracts": Unit("no-police-contracts", TEXT),
-    "no-surveillance-products": Unit("no-surveillance-products", TEXT),
-    "no-police-portal": Unit("no-police-portal", TEXT),
+    Unit("no-police-contracts", TEXT),
+    Unit("no-surveillance-products", TEXT),
+    Unit("no-police-portal", TEXT),
     # third-parties
-    "no-surveillance-by-third-parties": Unit("no-surveillance-by-third-parties", TEXT),
-    "no-le-vendor-business": Unit("no-le-vendor-business", REVIEW),
-}
+    Unit("no-surveillance-by-third-parties", TEXT),
+    Unit("no-le-vendor-business", REVIEW),
+)}
 
 #: the units with a probe judge, in registry order (what `audit probe` measures and records)
 PROBE_UNITS: tuple[Unit, ...] = tuple(u for u in REGISTRY.values() if u.judge is not None)

@@ -133,7 +133,7 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 def stage2_matrix(model_criteria, feature_names, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str],
                   topics: dict[str, float] | None = None) -> np.ndarray:
     """Stage 2 inputs for every criterion of one document (shared by training and reading)."""
-    index = _column_index(feature_names) if isinstance(feature_names, tuple) else {f: i for i, f in enumerate(feature_names)}
+    index = _column_index(tuple(feature_names))
     x = np.zeros((len(model_criteria), len(feature_names)), dtype=np.float64)
     for ci, row in enumerate(stage2_rows(model_criteria, probs, doc_type, rule_levels, topics)):
         for name, value in row.items():
