@@ -1,7 +1,8 @@
 """Typed values shared by every stage, in the order of the data flow: selectors (what to read of
 a page), levels, where a text came from; then, from the extracted text to the scorecard:
 
-    extracted text -> `Observation` (a reader's: criterion, level, polarity, span, confidence; per
+    extracted text -> `Observation` (a reader's: criterion, reader id:version, level, polarity, span,
+    confidence; per
     document `DocumentFindings`) -> `Verdict` (per criterion, over every document) -> `CriterionResult`
     (with probe outcomes, reviews, declared not-applicable and `Unread` documents) -> `Scorecard`.
 
@@ -122,6 +123,9 @@ class DocumentRef:
     type_guessed: bool = False  # `type` was guessed from the content (`audit check` without --type)
     #: the language the text is in (BCP 47 primary tag, e.g. "en"); None when nothing was read
     language: str | None = None
+    #: the reader that read the text, as `id:version` (`learned:<model hash>:<revision>`, `rules`);
+    #: None when it was not read. A new reader on the same snapshot is "our change", not theirs.
+    reader: str | None = None
 
     def to_json(self) -> dict:
         out = {
@@ -135,6 +139,8 @@ class DocumentRef:
         }
         if self.type_guessed:
             out["type_guessed"] = True
+        if self.reader is not None:
+            out["reader"] = self.reader
         return out
 
 
@@ -143,7 +149,8 @@ class Observation:
     """One sentence that a reader (the hand rules or the learned reader) found to speak to a
     criterion: the level it supports, for or against, where it is in the extracted text (`start`,
     `end`: the span) and the reader's confidence. `signal` names what fired: a rule's id, or
-    `learned:<strength>` for the learned reader (whose id and version key the findings cache)."""
+    `learned:<strength>` for the learned reader; `reader` is the reader that made the observation, as
+    `id:version` (the same tag keys the findings cache, so no observation outlives its reader)."""
 
     criterion: str
     signal: str
@@ -157,6 +164,7 @@ class Observation:
     confidence: float | None = None  # the reader's calibrated confidence in the level (None: rules alone)
     strength: float | None = None  # how strongly this sentence carries the level (the reader's; deciding = highest)
     original: str | None = None  # the page's own characters, where normalisation changed them (see ExtractedText.original)
+    reader: str | None = None  # the reader that made it, `id:version` (reader.base.reader_tag); None: made by hand
 
 
 #: the earlier name of `Observation`, still used by the readers and the findings cache (deprecated)

@@ -78,3 +78,55 @@ def test_feed_and_diff_give_the_same_cause(run_cli, tmp_path):
     summary = entry.find(f"{ATOM}summary").text
     assert "text-changed" in summary and "fetch-failed" not in summary, summary
     assert "None" not in summary
+
+
+def test_another_reader_on_the_same_snapshot_is_our_change(run_cli, tmp_path):
+    """Each read document records its reader (`id:version`); the same snapshot read by another reader
+    is the tool's reading that changed, never the company's text, and the diff names both readers."""
+    ws = _ws(tmp_path, "We require a search warrant before we disclose the content of communications.\n"
+                       "We do not sell your personal information.\n")
+    env = {"SOURCE_DATE_EPOCH": "1764288000"}
+    first = run_cli("score", "--workspace", ws, "--format", "json", env=env | {"AUDIT_READER": "rules"})
+    second = run_cli("score", "--workspace", ws, "--format", "json", env=env | {"AUDIT_READER": "learned"})
+    assert first.code == second.code == 0, (first, second)
+    old, new = json.loads(first.out), json.loads(second.out)
+    (o_doc,) = [d for d in old["companies"][0]["documents"] if d["status"] == "ok"]
+    (n_doc,) = [d for d in new["companies"][0]["documents"] if d["status"] == "ok"]
+    assert o_doc["reader"] == "rules" and n_doc["reader"].startswith("learned:"), (o_doc, n_doc)
+    assert o_doc["sha256"] == n_doc["sha256"]
+    # a document that could not be read names no reader
+    assert all("reader" not in d for d in new["companies"][0]["documents"] if d["status"] == "failed")
+    changed = [cc for c in diff_scorecards(old, new).companies for cc in c.criteria]
+    for cc in changed:
+        assert [c.kind for c in cc.causes] == ["extraction-changed"], cc
+        assert f"rules -> {n_doc['reader']}" in cc.causes[0].detail, cc
+    # same readers, same snapshot: nothing to explain, and an old scorecard without readers says nothing
+    assert not diff_scorecards(new, new).companies
+    for d in old["companies"][0]["documents"]:
+        d.pop("reader", None)
+    for cc in (cc for c in diff_scorecards(old, new).companies for cc in c.criteria):
+        assert all("reader changed" not in c.detail for c in cc.causes), cc
+
+
+def test_reader_change_explains_a_level_with_no_quote_left():
+    """A level that fell to silence keeps no evidence of its own: the documents' readers still
+    tell that our reading changed."""
+    old, new = _doc("partial", "We may notify users."), _doc("no-disclosure", "")
+    new["companies"][0]["criteria"][0]["evidence"] = []
+    old["companies"][0]["documents"][0]["reader"] = "learned:aaaa:4"
+    new["companies"][0]["documents"][0]["reader"] = "learned:bbbb:4"
+    (cc,) = diff_scorecards(old, new).companies[0].criteria
+    assert [c.kind for c in cc.causes] == ["extraction-changed"]
+    assert cc.causes[0].detail.endswith("reader changed (learned:aaaa:4 -> learned:bbbb:4)"), cc
+    # the same quote now carrying another level: no evidence changed, the readers still explain it
+    same = _doc("met", "We may notify users.")
+    same["companies"][0]["documents"][0]["reader"] = "learned:bbbb:4"
+    (cc,) = diff_scorecards(old, same).companies[0].criteria
+    assert [(c.kind, c.detail) for c in cc.causes] == [
+        ("extraction-changed", "reader changed (learned:aaaa:4 -> learned:bbbb:4)")]
+    same["companies"][0]["documents"][0]["reader"] = "learned:aaaa:4"  # same reader: nothing recorded explains it
+    (cc,) = diff_scorecards(old, same).companies[0].criteria
+    assert [c.kind for c in cc.causes] == ["unexplained"]
+    new["companies"][0]["documents"][0]["sha256"] = "c" * 64  # their text changed too: that explains it
+    (cc,) = diff_scorecards(old, new).companies[0].criteria
+    assert [c.kind for c in cc.causes] == ["text-changed"]

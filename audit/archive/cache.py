@@ -29,7 +29,7 @@ from audit.archive.files import atomic_write
 from audit.models import Finding, Level, Polarity
 from audit.untrusted import loads_json
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: each observation records its reader
 
 
 def cache_key(snapshot_sha: str, rubric_sha: str, content_type: str | None, select=(), remove=(),
@@ -105,7 +105,7 @@ def load_cached(archive_dir: Path, key: str,
         findings = {
             cid: [Finding(f["criterion"], f["signal"], Level(f["level"]), Polarity(f["polarity"]), f["start"],
                           f["end"], f["quote"], f["negated"], f["hedged"], f.get("confidence"), f.get("strength"),
-                          f.get("original"))
+                          f.get("original"), f.get("reader"))
                 for f in items]
             for cid, items in raw["findings"].items()
         }
@@ -126,7 +126,8 @@ def store_cached(archive_dir: Path, key: str, findings: dict[str, list[Finding]]
         "findings": {
             cid: [{"criterion": f.criterion, "signal": f.signal, "level": f.level.value, "polarity": f.polarity.value,
                    "start": f.start, "end": f.end, "quote": f.quote, "negated": f.negated, "hedged": f.hedged,
-                   "confidence": f.confidence, "strength": f.strength, "original": f.original}
+                   "confidence": f.confidence, "strength": f.strength, "original": f.original,
+                   "reader": f.reader}
                   for f in items]
             for cid, items in sorted(findings.items())
         },

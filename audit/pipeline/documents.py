@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from audit.extract.doctype import guess_type
 from audit.extract.text import ExtractedText
 from audit.models import DocumentFindings, DocumentRef, Scorecard, Selector, Unread
 from audit.rubric.model import Rubric
-from audit.reader.learned import read_document
+from audit.reader.learned import read_document, reader_version
 from audit.reader.model import review_threshold
 from audit.score.engine import score_company
 
@@ -130,8 +130,9 @@ def load_input(item: str, doc_type: str | None, *, allow_private: bool = False, 
 
 
 def findings_for(rubric: Rubric, doc: LoadedDocument) -> DocumentFindings:
+    """What the reader found in DOC; the document records which reader read it."""
     reading = read_document(rubric, doc.extracted, doc.ref.type)
-    return DocumentFindings(doc.ref, reading.findings(), reading.silence())
+    return DocumentFindings(replace(doc.ref, reader=reader_version(rubric)), reading.findings(), reading.silence())
 
 
 def score_documents(rubric: Rubric, slug: str, name: str, docs: Sequence[LoadedDocument],

@@ -27,7 +27,7 @@ score and grade are None -- see `audit.score.incomplete`. When it has no probe r
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -200,7 +200,7 @@ def _document(ws, archive: Archive, rubric: Rubric, decl: Declaration, doc: Decl
 def _language_checked(rubric: Rubric, ref: DocumentRef, reading, warnings):
     """A document in a language the rubric does not read is not read (its criteria: not-evaluated)."""
     if readable(ref.language, rubric.languages):
-        return ref, reading, warnings
+        return replace(ref, reader=reader_version(rubric)), reading, warnings
     return ref, None, warnings + (
         f"{unsupported_language(ref.language)} by rubric {rubric.id} (it reads {', '.join(rubric.languages)}); "
         "the criteria this document answers are not evaluated",)

@@ -83,10 +83,14 @@ def model_for(rubric: Rubric):
 
 
 def read_document(rubric: Rubric, extracted: ExtractedText, doc_type: str) -> DocumentReading:
-    reading = reader_for(rubric).read(extracted, doc_type)
+    """The chosen reader's reading, each observation stamped with that reader (`id:version`)."""
+    reader = reader_for(rubric)
+    reading = reader.read(extracted, doc_type)
     if extracted.suspect:
         reading = _no_credit_for_look_alikes(reading, extracted)
-    return DocumentReading({cid: replace(r, findings=attach_originals(r.findings, extracted))
+    tag = reader_tag(reader)
+    return DocumentReading({cid: replace(r, findings=tuple(replace(f, reader=tag)
+                                                           for f in attach_originals(r.findings, extracted)))
                             for cid, r in reading.readings.items()})
 
 

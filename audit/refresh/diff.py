@@ -2,8 +2,9 @@
 
 A score that moves without a reason erodes trust, so every changed criterion carries its
 causes, told apart: the company's text changed, a probe result changed, the rubric changed,
-the tool's extraction changed (same snapshot, different evidence), a review was added or
-changed, or evidence went stale because a fetch failed.
+the tool's extraction or reading changed (same snapshot, different evidence: a new tool version,
+or another reader, which each document records as `reader`), a review was added or changed, or
+evidence went stale because a fetch failed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ CAUSE_LABELS = {
     TEXT: "the company's text changed",
     PROBE: "a probe result changed",
     RUBRIC: "the rubric changed",
-    EXTRACTION: "the tool's extraction changed (same snapshot, different evidence)",
+    EXTRACTION: "the tool's extraction or reading changed (same snapshot, different evidence)",
     REVIEW: "a review was added or changed",
     STALE: "evidence went stale: a fetch failed",
     LANGUAGE: "a document's language changed (a language the rubric does not read is not evaluated)",
@@ -294,10 +295,27 @@ def _criterion(cid, o, n, old_docs, new_docs, ctx: _Context,
         # same evidence, different level: a changed document is the explanation, if there is one
         causes.extend(_document_causes(doc_changes, "the level follows from the company's documents"))
     if not causes:
-        causes.append(Cause(EXTRACTION if ctx.tool_changed else UNEXPLAINED,
-                            detail="tool version changed" if ctx.tool_changed else ""))
+        readers = _readers_changed(old_docs, new_docs)
+        why = "; ".join((["tool version changed"] if ctx.tool_changed else [])
+                        + [f"reader changed ({r})" for r in readers])
+        causes.append(Cause(EXTRACTION if why else UNEXPLAINED, detail=why))
     return CriterionChange(cid, o.get("level"), n.get("level"), o.get("points"), n.get("points"),
                            tuple(_dedupe(causes)))
+
+
+def _reader_change(od: dict, nd: dict) -> str | None:
+    """`old -> new` where both scorecards record the reader of the same snapshot and it differs
+    (older scorecards do not record it: then nothing can be said)."""
+    o, n = od.get("reader"), nd.get("reader")
+    if o and n and o != n and od.get("sha256") and od.get("sha256") == nd.get("sha256"):
+        return f"{o} -> {n}"
+    return None
+
+
+def _readers_changed(old_docs: dict, new_docs: dict) -> list[str]:
+    """The reader changes among the company's documents read from unchanged snapshots."""
+    return sorted({c for url in old_docs.keys() & new_docs.keys()
+                   if (c := _reader_change(old_docs[url] or {}, new_docs[url] or {}))})
 
 
 def _is_text(o: dict, n: dict) -> bool:
@@ -358,14 +376,17 @@ def _evidence_causes(o, n, o_ev, n_ev, old_docs, new_docs, ctx: _Context, doc_ch
                              _quote_diff(oe, ne)))
         elif (od.get("sha256") and nd.get("sha256") and od.get("sha256") == nd.get("sha256")
               and _failed(od) == _failed(nd)):
-            # Same bytes: the difference is in how they were read (rubric signals or the tool),
-            # or other documents' quotes pushed these in or out of the list.
+            # Same bytes: the difference is in how they were read (rubric signals, the tool or its
+            # reader), or other documents' quotes pushed these in or out of the list.
+            reader = _reader_change(od, nd)
             if ctx.rubric_changed:
                 own.append(Cause(RUBRIC, url, "same snapshot sha256, rubric signals changed", _quote_diff(oe, ne)))
-            if ctx.tool_changed:
-                own.append(Cause(EXTRACTION, url, "same snapshot sha256, different evidence (tool version changed)",
+            if ctx.tool_changed or reader:
+                why = "; ".join((["tool version changed"] if ctx.tool_changed else [])
+                                + ([f"reader changed ({reader})"] if reader else []))
+                own.append(Cause(EXTRACTION, url, f"same snapshot sha256, different evidence: {why}",
                                  _quote_diff(oe, ne)))
-            if not ctx.rubric_changed and not ctx.tool_changed:
+            if not ctx.rubric_changed and not ctx.tool_changed and not reader:
                 moved.append((url, oe, ne))
         else:
             what = ("document added" if not od else "document no longer listed" if not nd

@@ -99,7 +99,7 @@ def scorecard_from_json(c: dict) -> Scorecard:
                             cov["not_evaluated"], cov["reviewed"], cov.get("unreviewed", 0))
         docs = tuple(DocumentRef(d["type"], d["url"], d["sha256"], d["fetched_at"], d.get("status", "ok"),
                                  d.get("error"), type_guessed=d.get("type_guessed", False),
-                                 language=d.get("language"))
+                                 language=d.get("language"), reader=d.get("reader"))
                      for d in c.get("documents", []))
         return Scorecard(c["slug"], c["name"], c["score"], c["grade"], coverage,
                          tuple(DemandScore(d["id"], d["score"]) for d in c.get("demands", [])),

@@ -38,3 +38,19 @@ def test_every_reader_reads_every_text_criterion(rubric, make):
     assert isinstance(reading, DocumentReading)
     assert set(reading.readings) == {c.id for c in rubric.text_criteria}
     assert reading.findings()  # the warrant sentence is found either way
+
+
+@pytest.mark.parametrize("choice", ["learned", "rules"])
+def test_every_observation_names_the_reader_that_made_it_and_the_cache_keeps_it(rubric, choice, monkeypatch,
+                                                                                 tmp_path):
+    from audit.archive.cache import load_cached, store_cached
+    from audit.reader.learned import read_document
+
+    monkeypatch.setenv("AUDIT_READER", choice)
+    monkeypatch.setenv("AUDIT_CACHE_KEY_FILE", str(tmp_path / "cache.key"))
+    findings = read_document(rubric, extract_plain(TEXT), "law-enforcement-guidelines").findings()
+    observations = [f for items in findings.values() for f in items]
+    assert observations and {f.reader for f in observations} == {reader_version(rubric)}
+    assert reader_version(rubric).split(":")[0] == choice
+    store_cached(tmp_path, "k" * 64, findings, "", ())
+    assert load_cached(tmp_path, "k" * 64)[0] == findings
