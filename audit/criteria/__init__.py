@@ -13,11 +13,19 @@ methodology page) and `audit rubric test` read it from there. A unit says how th
 - `PROBE_TEXT`: both, the better supported level wins;
 - `REVIEW`: only a person can tell (`audit review`).
 
-A new criterion is its `[[criteria]]` table in the rubric, one line in `REGISTRY` and, for a probe
-criterion, one module here with its judge. Scoring (`audit/score/engine.py`) dispatches on the
-unit's kind, probing (`audit/probe/levels.py`) on the registered judges. A criterion of another
-rubric (`--rubric FILE`) that is not registered here is judged by its rubric `method`
-(`unit_of`). tests/criteria/test_registry.py keeps the map and the built-in rubric in step.
+A text unit also names the document types expected to speak to it (`Unit.doc_types`; a demand's
+types in `DEMAND_DOC_TYPES` speak to every criterion of the demand, and a document of type `other`
+to every text criterion). When such a document could not be read, scoring
+(`audit/score/incomplete.py`) leaves the criterion `not-evaluated` rather than `no-disclosure`
+(`speaks_to`; `SPEAKS_TO` is the same map read by document type).
+
+A new criterion is its `[[criteria]]` table in the rubric, one line in `REGISTRY` (with its
+document types, for a text criterion) and, for a probe criterion, one module here with its judge.
+Scoring (`audit/score/engine.py`) dispatches on the unit's kind, probing (`audit/probe/levels.py`)
+on the registered judges. A criterion of another rubric (`--rubric FILE`) that is not registered
+here is judged by its rubric `method` (`unit_of`) and spoken to by its demand's document types.
+tests/criteria/test_registry.py keeps the map and the built-in rubric in step;
+tests/criteria/test_documents.py keeps the document types as they were.
 
 Pure: imports only `audit.models` (scoring, which does no I/O, imports this package).
 """
@@ -65,6 +73,9 @@ class Unit:
     id: str
     kind: str
     judge: ProbeJudge | None = None
+    #: the document types expected to speak to this criterion, besides its demand's
+    #: (`DEMAND_DOC_TYPES`) and `other` (see `doc_types_of`)
+    doc_types: tuple[str, ...] = ()
 
     @property
     def has_text(self) -> bool:
@@ -85,36 +96,46 @@ class Unit:
 
 from audit.criteria import https_enforced, transport_security, vulnerability_disclosure  # noqa: E402
 
+#: document types are those of the declarations schema (audit/schemas/declaration-1.json); a
+#: document of this one, or of a type named nowhere below, may speak to every text criterion
+OTHER = "other"
+
 #: criterion id -> unit, for the built-in rubric (rubrics/builtin.toml), in its order
 REGISTRY: dict[str, Unit] = {u.id: u for u in (
-    # legal-process
-    Unit("requires-legal-process", TEXT),
+    # legal-process (also every law-enforcement-guidelines document: DEMAND_DOC_TYPES)
+    Unit("requires-legal-process", TEXT, doc_types=("privacy-policy", "terms-of-service")),
     Unit("warrant-for-content", TEXT),
-    Unit("user-notice", TEXT),
+    Unit("user-notice", TEXT, doc_types=("privacy-policy",)),
     Unit("narrow-emergency-disclosure", TEXT),
-    Unit("pushes-back", TEXT),
-    Unit("transparency-report", TEXT),
+    Unit("pushes-back", TEXT, doc_types=("transparency-report",)),
+    Unit("transparency-report", TEXT, doc_types=("transparency-report",)),
     Unit("publishes-le-guidelines", TEXT),
     Unit("gag-order-limits", TEXT),
     Unit("no-direct-access", TEXT),
     # encryption
-    Unit("e2ee-by-default", TEXT),
-    Unit("provider-cannot-decrypt", TEXT),
-    Unit("encrypted-in-transit-and-at-rest", TEXT),
-    Unit("opposes-backdoors", TEXT),
-    Unit("data-minimization", TEXT),
-    Unit("no-data-sales", TEXT),
+    Unit("e2ee-by-default", TEXT, doc_types=("encryption", "product")),
+    Unit("provider-cannot-decrypt", TEXT, doc_types=("encryption", "product")),
+    Unit("encrypted-in-transit-and-at-rest", TEXT, doc_types=("privacy-policy", "encryption", "security")),
+    Unit("opposes-backdoors", TEXT, doc_types=("encryption", "security")),
+    Unit("data-minimization", TEXT, doc_types=("privacy-policy",)),
+    Unit("no-data-sales", TEXT, doc_types=("privacy-policy", "terms-of-service", "developer-terms")),
     Unit("transport-security", PROBE, transport_security.JUDGE),
     Unit("https-enforced", PROBE, https_enforced.JUDGE),
-    Unit("vulnerability-disclosure", PROBE_TEXT, vulnerability_disclosure.JUDGE),
+    Unit("vulnerability-disclosure", PROBE_TEXT, vulnerability_disclosure.JUDGE, doc_types=("security",)),
     # police-contracts
     Unit("no-police-contracts", TEXT),
-    Unit("no-surveillance-products", TEXT),
-    Unit("no-police-portal", TEXT),
+    Unit("no-surveillance-products", TEXT, doc_types=("product",)),
+    Unit("no-police-portal", TEXT, doc_types=("law-enforcement-guidelines", "product")),
     # third-parties
-    Unit("no-surveillance-by-third-parties", TEXT),
+    Unit("no-surveillance-by-third-parties", TEXT, doc_types=("privacy-policy", "developer-terms")),
     Unit("no-le-vendor-business", REVIEW),
 )}
+
+#: demand id -> the document types expected to speak to every criterion of that demand: the
+#: registered ones and those of another rubric (`--rubric FILE`) that the registry does not know
+DEMAND_DOC_TYPES: dict[str, tuple[str, ...]] = {
+    "legal-process": ("law-enforcement-guidelines",),
+}
 
 #: the units with a probe judge, in registry order (what `audit probe` measures and records)
 PROBE_UNITS: tuple[Unit, ...] = tuple(u for u in REGISTRY.values() if u.judge is not None)
@@ -128,3 +149,40 @@ def unit_of(criterion) -> Unit:
     if u is not None and u.kind == criterion.method:
         return u
     return Unit(criterion.id, criterion.method)
+
+
+def _named() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for name, types in [(u.id, u.doc_types) for u in REGISTRY.values()] + list(DEMAND_DOC_TYPES.items()):
+        out[name] = tuple(dict.fromkeys(out.get(name, ()) + types))
+    return out
+
+
+#: criterion or demand id -> the document types named for it above (a name means the same in
+#: whichever rubric uses it)
+NAMED: dict[str, tuple[str, ...]] = _named()
+
+
+def _by_type() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for name, types in NAMED.items():
+        for t in types:
+            out[t] = out.get(t, ()) + (name,)
+    return out
+
+
+#: the same map read by document type: type -> the criteria and demands (all their criteria) it
+#: speaks to; `other`, and any type not listed, speaks to every text criterion
+SPEAKS_TO: dict[str, tuple[str, ...]] = _by_type()
+
+
+def doc_types_of(criterion) -> tuple[str, ...]:
+    """The document types expected to speak to a rubric CRITERION (`audit.rubric.model.Criterion`),
+    besides `other`: those named for its id (its unit's, whatever its method) and for its demand."""
+    return tuple(dict.fromkeys(NAMED.get(criterion.id, ()) + NAMED.get(criterion.group, ())))
+
+
+def speaks_to(doc_type: str, criterion) -> bool:
+    """Whether a document of DOC_TYPE is expected to answer a rubric CRITERION (text or not: the
+    caller asks about text criteria)."""
+    return doc_type == OTHER or doc_type not in SPEAKS_TO or doc_type in doc_types_of(criterion)

@@ -6,11 +6,11 @@ it is in a language the rubric does not read -- makes the company's scorecard in
 could have answered are `not-evaluated` with the reason, not `no-disclosure`: silence of the
 documents we did read says nothing about the one we could not.
 
-The rule, by document type: each type speaks to the criteria listed in `SPEAKS_TO` (a demand id
-stands for all of that demand's criteria; `*` for every text criterion). A text criterion that
-ended at `no-disclosure` (nothing found in any document that was read), is not reviewed, and is
-spoken to by an unread document, becomes `not-evaluated`. Where another document did say
-something, its level stands.
+The rule, by document type: each type speaks to the criteria whose units name it in the criteria
+registry (`audit.criteria`: `Unit.doc_types`, a demand's types in `DEMAND_DOC_TYPES`, `other`
+for every text criterion; `criteria.speaks_to`). A text criterion that ended at `no-disclosure`
+(nothing found in any document that was read), is not reviewed, and is spoken to by an unread
+document, becomes `not-evaluated`. Where another document did say something, its level stands.
 
 A company none of whose documents could be read is still a scorecard: its text criteria are
 `not-evaluated` and it has no score or grade.
@@ -22,37 +22,14 @@ which criteria they leave undecided.
 
 from __future__ import annotations
 
-from audit.criteria import unit_of
+from audit.criteria import speaks_to, unit_of
 from audit.extract.language import readable
 from audit.models import Level, Scorecard, Unread
 from audit.rubric.model import Rubric
 
-#: document type -> the criteria (or demands, or "*") it is expected to answer
-SPEAKS_TO: dict[str, tuple[str, ...]] = {
-    "law-enforcement-guidelines": ("legal-process", "no-police-portal"),
-    "transparency-report": ("transparency-report", "pushes-back"),
-    "privacy-policy": ("requires-legal-process", "user-notice", "encrypted-in-transit-and-at-rest",
-                       "data-minimization", "no-data-sales", "no-surveillance-by-third-parties"),
-    "terms-of-service": ("requires-legal-process", "no-data-sales"),
-    "encryption": ("e2ee-by-default", "provider-cannot-decrypt", "encrypted-in-transit-and-at-rest",
-                   "opposes-backdoors"),
-    "security": ("encrypted-in-transit-and-at-rest", "vulnerability-disclosure", "opposes-backdoors"),
-    "developer-terms": ("no-surveillance-by-third-parties", "no-data-sales"),
-    "product": ("e2ee-by-default", "provider-cannot-decrypt", "no-police-portal", "no-surveillance-products"),
-    "other": ("*",),
-}
-
-
 def criteria_spoken_to(rubric: Rubric, doc_type: str) -> set[str]:
-    """Text criteria of RUBRIC that a document of DOC_TYPE is expected to answer."""
-    wanted = SPEAKS_TO.get(doc_type, ("*",))
-    out = set()
-    for c in rubric.criteria:
-        if not c.has_text:
-            continue
-        if "*" in wanted or c.id in wanted or c.group in wanted:
-            out.add(c.id)
-    return out
+    """Text criteria of RUBRIC that a document of DOC_TYPE is expected to answer (`criteria.speaks_to`)."""
+    return {c.id for c in rubric.criteria if c.has_text and speaks_to(doc_type, c)}
 
 
 def unsupported_language(language: str) -> str:
@@ -79,7 +56,7 @@ def could_not_tell(rubric: Rubric, unread: Unread) -> dict[str, str]:
     """Text criteria of RUBRIC that the UNREAD documents leave undecided -> the note that says why.
 
     Where nothing was read, every text criterion; else those a document that could not be read is
-    expected to answer (`SPEAKS_TO`). Judging (`score.engine`) makes such a criterion
+    expected to answer (`criteria_spoken_to`). Judging (`score.engine`) makes such a criterion
     `not-evaluated` where what was read is silent on it (no reviewed or declared level)."""
     if unread.nothing_read:
         return {c.id: UNREAD_NOTE for c in rubric.criteria if unit_of(c).has_text}
