@@ -15,7 +15,11 @@ vocabulary ids in one pass, 2.26 (`--corpus-only`, was 2.64) and 4.30 (`--dense 
 40000 --no-corpus`, was 7.02), one run each on a loaded machine: both targets still missed
 (README, Performance). That evening, with the literal searches per document and the CSS descendant
 narrowing, old -> new back to back: 2.34 -> 2.16 (`--corpus-only`) and 5.71 -> 5.12 (dense): both
-targets still missed.
+targets still missed. Later, with the reader's features built per document (one tokenizing regex,
+one id lookup pass, numpy for the per-sentence sets), stage 2's inputs put in place by index
+arrays and a linear look-alike word scan, old -> new back to back: 2.24-2.28 -> 2.15-2.17
+(`--corpus-only`, three pairs) and 5.87 -> 5.35, 5.49 -> 5.16 (dense, two pairs): both targets
+still missed (README, Performance).
 """
 
 from __future__ import annotations

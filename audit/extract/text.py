@@ -130,8 +130,9 @@ def _script(ch: str) -> str | None:
 
 #: The words (whole `\w+` runs) that hold a non-ASCII word character: the only ones fold() can change.
 #: A run is matched from its first character or not at all, so these are the _WORD matches that are
-#: not ASCII, and ASCII words never reach Python code.
-_NON_ASCII_WORD = re.compile(r"\w*[^\W\x00-\x7f]\w*")
+#: not ASCII, and ASCII words never reach Python code. The lookbehind changes no match; it only stops
+#: the engine retrying from every character inside a word (quadratic in the word's length).
+_NON_ASCII_WORD = re.compile(r"(?<!\w)\w*[^\W\x00-\x7f]\w*")
 
 
 _FOLD_CACHE: dict[str, str] = {}  # word -> _fold_word(word)

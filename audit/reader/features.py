@@ -10,7 +10,10 @@ import bisect
 import math
 import re
 from collections.abc import Callable, Iterable
+from itertools import compress, repeat
 from typing import Any
+
+import numpy as np
 
 from audit.extract.text import ExtractedText
 from audit.models import Finding
@@ -208,41 +211,127 @@ class FeatureIds:
 
 def document_feature_ids(extracted: ExtractedText, doc_type: str, findings: dict[str, list[Finding]],
                          ids: FeatureIds) -> tuple[list[list[int]], list[int], list[str]]:
-    """`document_features` as vocabulary ids, in one pass (each sentence lower-cased and cut into
-    words once; the sentence before reuses its words): per sentence the ids of its features other
-    than the constant ones (no order: the model's sums do not depend on it, see model.py), the
-    constant ids, and the lower-cased sentences (for `topics_of`). Tested against
-    `document_features` on the shared corpus (tests/reader/test_fast_features.py)."""
-    hits = rule_hits_by_sentence(extracted, findings)
-    text, blocks, sents = extracted.text, extracted.blocks, extracted.sentences
-    w, b, p, r = ids.w.__getitem__, ids.b.__getitem__, ids.p.__getitem__, ids.vocab.get
+    """`document_features` as vocabulary ids: per sentence the ids of its features other than the
+    constant ones (ascending; the model's sums do not depend on the order, see model.py), the
+    constant ids, and the lower-cased sentences (for `topics_of`). `document_feature_arrays`, cut
+    into sentences; tested against `document_features` on the shared corpus
+    (tests/reader/test_fast_features.py)."""
+    counts, cols, constant, lows = document_feature_arrays(extracted, doc_type, findings, ids)
+    flat = cols.tolist()
     out: list[list[int]] = []
+    at = 0
+    for k in counts.tolist():
+        out.append(flat[at:at + k])
+        at += k
+    return out, constant, lows
+
+
+#: the tokens of `lowered_words`, plus the NUL that `joined` puts between sentences
+_TOKEN_OR_GAP = re.compile(_TOKEN.pattern + r"|\0")
+_WORD, _PUNCTUATION, _GAP, _NEGATOR = 0, 1, 2, 3  # kinds of token (a negator is a word too)
+_KINDS = {**dict.fromkeys(",;:()", _PUNCTUATION), "\0": _GAP, **dict.fromkeys(_NEGATORS, _NEGATOR)}
+
+
+def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: dict[str, list[Finding]],
+                            ids: FeatureIds) -> tuple[np.ndarray, np.ndarray, list[int], list[str]]:
+    """The reading path's features: (per sentence how many feature ids it has, those ids sentence
+    after sentence and ascending within one, the constant ids, the lower-cased sentences).
+
+    The same id sets as `document_features` (less the constant ones), built for the whole document
+    at once, so that most sentences cost no Python steps of their own: the text is cut into tokens
+    by one regex, words and word pairs are mapped to ids by one `map` each, and a sort removes the
+    duplicates. Only the sentences with a negator (whose words `mark_negation` marks) go through
+    the per-sentence code."""
+    text, blocks, sents = extracted.text, extracted.blocks, extracted.sentences
+    n = len(sents)
     lows = [text[s.start:s.end].lower() for s in sents]
+    constant = ids.constant(doc_type)
+    if not n:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), constant, lows
     together = joined(lows)
-    marks: list[list[int]] = [[] for _ in sents]  # per sentence: the hedge, plan and period ids it mentions
+    # (sentence, id) pairs, duplicates and -1 allowed: a few as lists, the many as arrays
+    rows: list[int] = []
+    cols: list[int] = []
+    row_arrays: list[np.ndarray] = []
+    col_arrays: list[np.ndarray] = []
     for fid, mentions in ((ids.hedge, _MENTIONS_HEDGE), (ids.plan, _MENTIONS_PLAN), (ids.period, _MENTIONS_PERIOD)):
         if fid >= 0:
-            for i in mentions.among(lows, together):
-                marks[i].append(fid)
-    before: list[str] | None = None  # the previous sentence's words, where it is not a heading
-    for i, s in enumerate(sents):
-        low = lows[i]
-        toks = lowered_words(low)
-        marked = mark_negation(toks)
-        got = set(map(w, marked))
-        got.update(map(b, zip(marked, marked[1:])))
-        block = blocks[s.block]
-        if block.kind != "heading":
-            got |= ids.heading(block.heading)
-        if CONTEXT_WORDS and before is not None:
-            got.update(map(p, filter(str.isalnum, before[-CONTEXT_WORDS:])))
-        got.update(marks[i])
-        for tag in hits[i]:
-            got.add(r("r:" + tag, -1))
-        got.discard(-1)
-        out.append(list(got))
-        before = toks if block.kind != "heading" else None
-    return out, ids.constant(doc_type), lows
+            found = mentions.among(lows, together)
+            rows.extend(found)
+            cols.extend([fid] * len(found))
+    # a NUL inside a sentence parts words as a space does (neither is in a word), but must not end it
+    body = together[0] if "\0" not in text else "\0".join(low.replace("\0", " ") for low in lows)
+    toks = _TOKEN_OR_GAP.findall(body.replace("’", "'").replace("n't", " not").replace("cannot", "can not"))
+    size = len(toks)
+    kind = np.fromiter(map(_KINDS.get, toks, repeat(_WORD, size)), dtype=np.int8, count=size)
+    gap = kind == _GAP
+    word = (kind == _WORD) | (kind == _NEGATOR)
+    sentence = np.cumsum(gap)  # each token's sentence (n - 1 gaps in all)
+    negated = np.zeros(n, dtype=bool)
+    negated[sentence[kind == _NEGATOR]] = True
+    # words and word pairs of the sentences without a negator: punctuation dropped, no marks
+    plain = word & ~negated[sentence]
+    words_ = list(compress(toks, plain.tolist()))
+    where = sentence[plain]
+    row_arrays.append(where)
+    col_arrays.append(np.fromiter(map(ids.w.__getitem__, words_), dtype=np.intp, count=len(words_)))
+    same = where[1:] == where[:-1]
+    row_arrays.append(where[1:][same])
+    col_arrays.append(np.fromiter(map(ids.b.__getitem__, compress(zip(words_, words_[1:]), same.tolist())),
+                                  dtype=np.intp, count=int(same.sum())))
+    # the sentences with a negator, one by one
+    w, b = ids.w.__getitem__, ids.b.__getitem__
+    for i in np.flatnonzero(negated).tolist():
+        marked = mark_negation(lowered_words(lows[i]))
+        got = list(map(w, marked)) + list(map(b, zip(marked, marked[1:])))
+        rows.extend([i] * len(got))
+        cols.extend(got)
+    # the heading of the section, for a sentence that is not a heading itself
+    block_of = [s.block for s in sents]
+    heading_sentence = np.zeros(n, dtype=bool)
+    per_sentence = np.zeros(n, dtype=np.intp)  # how many heading ids each sentence gets
+    heading_ids: list[int] = []
+    a = 0
+    while a < n:
+        k = block_of[a]
+        z = a + 1
+        while z < n and block_of[z] == k:
+            z += 1
+        block = blocks[k]
+        if block.kind == "heading":
+            heading_sentence[a:z] = True
+        else:
+            hs = list(ids.heading(block.heading))
+            per_sentence[a:z] = len(hs)
+            heading_ids.extend(hs * (z - a))
+        a = z
+    row_arrays.append(np.repeat(np.arange(n), per_sentence))
+    col_arrays.append(np.asarray(heading_ids, dtype=np.intp))
+    # the last CONTEXT_WORDS tokens of the sentence before (words kept), unless it is a heading
+    if CONTEXT_WORDS and n > 1:
+        gaps = np.flatnonzero(gap)
+        starts = np.append(0, gaps[:-1] + 1)  # of sentences 0 .. n-2, each seen by the next one
+        take = np.minimum(gaps - starts, CONTEXT_WORDS)
+        take[heading_sentence[:-1]] = 0
+        at = np.repeat(gaps - take, take) + (np.arange(int(take.sum())) - np.repeat(np.cumsum(take) - take, take))
+        kept = word[at]
+        context = list(map(toks.__getitem__, at[kept].tolist()))
+        row_arrays.append(np.repeat(np.arange(1, n), take)[kept])
+        col_arrays.append(np.fromiter(map(ids.p.__getitem__, context), dtype=np.intp, count=len(context)))
+    r = ids.vocab.get
+    for i, tags in enumerate(rule_hits_by_sentence(extracted, findings)):
+        if tags:
+            rows.extend([i] * len(tags))
+            cols.extend(r("r:" + tag, -1) for tag in tags)
+    row = np.concatenate(row_arrays + [np.asarray(rows, dtype=np.intp)])
+    col = np.concatenate(col_arrays + [np.asarray(cols, dtype=np.intp)])
+    known = col >= 0
+    span = len(ids.vocab) + 1
+    key = np.sort(row[known] * span + col[known])  # sentence by sentence, ids ascending
+    if len(key):
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]  # each id once
+    row = key // span
+    return np.bincount(row, minlength=n), key - row * span, constant, lows
 
 
 # What a whole document is about, as context for each criterion's decision: a service that stores

@@ -84,22 +84,29 @@ class ReaderModel:
         return int(2.0 ** 29 / top) if top else 1 << 62
 
     def sentence_probabilities_of_ids(self, ids: list[list[int]], constant: list[int]) -> np.ndarray | None:
-        """`sentence_probabilities` from vocabulary ids (features.document_feature_ids): the same
-        numbers, bit for bit, since stage 1's sums are exact in any order (exact_terms). None where
-        a sentence has too many features for that (the caller then takes the reference path)."""
-        n, c = len(ids), len(self.criteria)
-        lengths = list(map(len, ids))
-        if max(lengths, default=0) + len(constant) > self.exact_terms:
+        """`sentence_probabilities` from vocabulary ids, a list per sentence: see
+        `sentence_probabilities_of_arrays`."""
+        counts = np.fromiter(map(len, ids), dtype=np.intp, count=len(ids))
+        cols = np.fromiter(chain.from_iterable(ids), dtype=np.intp, count=int(counts.sum()))
+        return self.sentence_probabilities_of_arrays(counts, cols, constant)
+
+    def sentence_probabilities_of_arrays(self, counts: np.ndarray, cols: np.ndarray,
+                                         constant: list[int]) -> np.ndarray | None:
+        """`sentence_probabilities` from vocabulary ids (features.document_feature_arrays: COUNTS
+        ids per sentence, COLS all of them, sentence after sentence): the same numbers, bit for
+        bit, since stage 1's sums are exact in any order (exact_terms). None where a sentence has
+        too many features for that (the caller then takes the reference path)."""
+        n, c = len(counts), len(self.criteria)
+        if (int(counts.max()) if n else 0) + len(constant) > self.exact_terms:
             return None
         w1, b1 = self.w1, self.b1
         # the constant features (the document type) are one row for all: a sentence with nothing
         # else is b1 plus that row, computed once
         base = w1[constant].sum(axis=0) if constant else np.zeros_like(b1)
         logits = np.tile(b1 + base if constant else b1, (n, 1))
-        rows = np.flatnonzero(np.asarray(lengths))
+        rows = np.flatnonzero(counts)
         if len(rows):
-            starts = np.cumsum([0] + [lengths[i] for i in rows[:-1]])
-            cols = np.fromiter(chain.from_iterable(ids), dtype=np.intp, count=int(starts[-1]) + lengths[rows[-1]])
+            starts = np.concatenate(([0], np.cumsum(counts[rows[:-1]])))
             logits[rows] = b1 + (base + np.add.reduceat(w1[cols], starts, axis=0))
         return _softmax(logits.reshape(n, c, 4))
 
@@ -132,15 +139,63 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 def stage2_matrix(model_criteria, feature_names, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str],
                   topics: dict[str, float] | None = None) -> np.ndarray:
-    """Stage 2 inputs for every criterion of one document (shared by training and reading)."""
-    index = _column_index(tuple(feature_names))
-    x = np.zeros((len(model_criteria), len(feature_names)), dtype=np.float64)
-    for ci, row in enumerate(stage2_rows(model_criteria, probs, doc_type, rule_levels, topics)):
-        for name, value in row.items():
+    """Stage 2 inputs for every criterion of one document (shared by training and reading): the
+    values `stage2_rows` names, put in their columns through index arrays built once per model
+    rather than through a dict of names per document (tests/reader/test_model.py holds the two
+    the same)."""
+    criteria, names = tuple(model_criteria), tuple(feature_names)
+    index = _column_index(names)
+    x = np.zeros((len(criteria), len(names)), dtype=np.float64)
+    if not criteria:
+        return x
+    rows, cols, src_rows, src_keys = _summary_columns(criteria, names)
+    x[rows, cols] = _summaries(probs, len(criteria))[src_rows, src_keys]
+    for ci, cid in enumerate(criteria):  # in stage2_rows' order, after the summaries
+        level = rule_levels.get(cid, "no-disclosure")
+        for name, value in chain(((f"{cid}*topic:{topic}", v) for topic, v in (topics or {}).items()),
+                                 ((f"c:{cid}", 1.0), (f"dt:{doc_type}", 1.0), (f"rule:{level}", 1.0),
+                                  (f"{cid}*rule:{level}", 1.0))):
             j = index.get(name)
             if j is not None:
                 x[ci, j] = value
     return x
+
+
+@lru_cache(maxsize=8)
+def _summary_columns(criteria: tuple[str, ...], feature_names: tuple[str, ...]
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where stage2_rows puts the summaries (`_summary` values): the (row, column) of each that
+    the model has, and which criterion's summary and which key (`_SUMMARY` index) goes there."""
+    index = _column_index(feature_names)
+    key = {k: i for i, k in enumerate(_SUMMARY)}
+    rows, cols, src_rows, src_keys = [], [], [], []
+    for ci, (own, cross) in enumerate(_row_names(criteria)):
+        places = [(k, ci, key[k]) for k in _SUMMARY] + [(name, ci, key[k]) for k, name in zip(_SUMMARY, own)]
+        places += [(name, oi, key[k]) for oi, names in cross for k, name in zip(CROSS, names)]
+        for name, src, k in places:
+            j = index.get(name)
+            if j is not None:
+                rows.append(ci)
+                cols.append(j)
+                src_rows.append(src)
+                src_keys.append(k)
+    return tuple(np.asarray(a, dtype=np.intp) for a in (rows, cols, src_rows, src_keys))  # type: ignore[return-value]
+
+
+def _summaries(probs: np.ndarray, criteria: int) -> np.ndarray:
+    """(criteria, len(_SUMMARY)): `_summary` of every criterion at once, the same numbers (maxima
+    and picks are exact; the mean of the top three adds them in the same order as `_summary`'s)."""
+    if not len(probs):
+        return np.zeros((criteria, len(_SUMMARY)))
+    det = 1.0 - probs[:, :, 0]
+    top = np.sort(det, axis=0)[::-1]
+    best = np.argmax(det, axis=0)
+    at = np.arange(criteria)
+    return np.stack([
+        probs[:, :, 1].max(axis=0), probs[:, :, 2].max(axis=0), probs[:, :, 3].max(axis=0),
+        top[0], top[:3].mean(axis=0), [math.log1p(float(k)) for k in (det > 0.5).sum(axis=0).tolist()],
+        probs[best, at, 1], probs[best, at, 2], probs[best, at, 3],
+    ], axis=1)
 
 
 @lru_cache(maxsize=8)

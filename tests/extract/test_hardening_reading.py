@@ -170,3 +170,15 @@ def test_text_hidden_on_some_screens_only_earns_nothing_and_asks_for_review(run_
     assert wfc["level"] == "no-disclosure" and wfc["needs_review"] is True, wfc
     text = extract(_page(f'<p class="x">{POSITIVE}</p>', f"<style>{rule}</style>").encode(), "text/html")
     assert POSITIVE in text.text and any("some screens only" in w for w in text.warnings)
+
+
+def test_non_ascii_words_are_the_whole_runs_the_plain_pattern_finds():
+    """The lookbehind of text._NON_ASCII_WORD (which keeps long words linear) changes no match."""
+    import re
+
+    from audit.extract.text import _NON_ASCII_WORD
+
+    plain = re.compile(r"\w*[^\W\x00-\x7f]\w*")
+    for s in ("naïve café résumé", "abcé d_é1 ééé x", "éabc abc", "1é_ ab\u0301c", "日本語のテキスト、です",
+              "n\u043et a w\u043erd", "plain ascii only", "x" * 500 + "é" + "y" * 500, ""):
+        assert _NON_ASCII_WORD.findall(s) == plain.findall(s)

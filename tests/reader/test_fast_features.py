@@ -137,3 +137,30 @@ def test_feature_ids_cache_words_it_has_seen():
     ids = FeatureIds({"w:data": 0, "b:data_sale": 1, "dt:other": 2})
     assert ids.w["data"] == 0 and ids.w["sale"] == -1 and ids.b[("data", "sale")] == 1
     assert ids.constant("other") == [2] and ids.constant("product") == []
+
+
+def test_feature_ids_of_made_up_documents_are_the_reference_features(rubric):
+    """Without the corpus too: negators, punctuation at sentence ends, contractions, headings
+    between sentences and a NUL inside a sentence (which parts words but ends no sentence)."""
+    import random
+
+    from audit.extract.text import build
+
+    model = model_for(rubric)
+    pieces = ["we", "do", "not", "sell", "data", "unless", "required", ",", ";", "(", ")", ":", "can't", "cannot",
+              "won\u2019t", "law", "enforcement", "warrant", "no", "keys", "\0", "never", "may", "subpoena",
+              "30 days", "and", "but", "É", "x."]
+    rng = random.Random(3)
+    for _ in range(150):
+        blocks = [(rng.choice(["heading", "paragraph", "item"]),
+                   ". ".join(" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
+                             for _ in range(rng.randint(1, 4))) + ".")
+                  for _ in range(rng.randint(1, 6))]
+        ex = build(blocks)
+        if not ex.sentences:
+            continue
+        rules = find_all(rubric, ex)
+        ids, constant, _ = document_feature_ids(ex, "privacy-policy", rules, model.feature_ids)
+        for i, feats in enumerate(document_features(ex, "privacy-policy", rules)):
+            assert sorted(set(ids[i])) == ids[i]
+            assert set(ids[i]) | set(constant) == {model.vocab[f] for f in feats if f in model.vocab}, (blocks, i)
