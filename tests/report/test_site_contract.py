@@ -98,3 +98,15 @@ def test_scorecards_json_round_trip_keeps_review_marks_and_incomplete():
     card = replace(good, criteria=crits, incomplete=(("transparency-report", "HTTP 404"),))
     back = scorecard_from_json(card.to_json())
     assert back.to_json() == card.to_json()
+
+
+def test_each_read_document_names_its_reader(site):
+    """A skeptic sees which reader (id:version) read each document."""
+    from audit.reader.learned import reader_version
+
+    out, _ = site
+    table = soup(out / "companies" / "good.html").find("table", class_="documents")
+    headers = [th.get_text() for th in table.find_all("th")]
+    (row,) = table.find("tbody").find_all("tr")
+    cells = dict(zip(headers, (td.get_text() for td in row.find_all("td"))))
+    assert cells["Read by"] == reader_version(rubric())
