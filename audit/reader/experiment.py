@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from audit.errors import InputError
@@ -21,10 +21,18 @@ class Corpus:
     sealed: list[LabelledDocument]
     sealed_companies: frozenset[str]
     sealed_rounds: dict[str, frozenset[str]]  # labelling round (sample.toml: "1", sample2.toml: "2") -> its sealed companies
+    #: rounds whose sealed split was measured, reported and then released into development -> the record
+    released: dict[str, str] = field(default_factory=dict)
 
     def sealed_of_round(self, round_: str | None) -> list[LabelledDocument]:
         if round_ is None:
+            if not self.sealed:
+                raise InputError("no sealed split left: every round's was measured, reported and released "
+                                 f"({'; '.join(f'round {k}: {v}' for k, v in sorted(self.released.items()))})")
             return self.sealed
+        if round_ in self.released:
+            raise InputError(f"round {round_}'s sealed split was measured, reported and released into development "
+                             f"({self.released[round_]}): it is no longer unseen, so it cannot be reported again")
         if round_ not in self.sealed_rounds:
             raise InputError(f"no labelling round {round_!r} (rounds: {', '.join(sorted(self.sealed_rounds))})")
         return [d for d in self.sealed if d.company in self.sealed_rounds[round_]]
@@ -37,9 +45,13 @@ def text_criteria(rubric: Rubric) -> tuple[str, ...]:
 def load_corpus(rubric: Rubric, labels_dir: Path, shared_corpus: Path, with_dev_set: bool = True,
                 limit: int | None = None) -> Corpus:
     """The labelled documents, split by the sealed companies recorded in labels/sample.toml (round 1)
-    and labels/sample<N>.toml (later rounds, each with a sealed split of its own)."""
+    and labels/sample<N>.toml (later rounds, each with a sealed split of its own). A round whose file
+    records `released` had its sealed figure measured and reported once; its documents have then
+    joined development (training and cross-validation), since a figure measured on them again
+    would no longer be on unseen text."""
     rounds = sealed_rounds(labels_dir)
-    sealed = frozenset().union(*rounds.values())
+    released = released_rounds(labels_dir)
+    sealed = frozenset().union(*(v for k, v in rounds.items() if k not in released))
     files = sorted((labels_dir / "real").glob("*.toml"))
     if not files:
         raise InputError(f"{labels_dir / 'real'}: no label files")
@@ -51,7 +63,8 @@ def load_corpus(rubric: Rubric, labels_dir: Path, shared_corpus: Path, with_dev_
         real = [d for d in docs if d.source == "real"]
         keep = {d.file for d in real[:: max(1, len(real) // limit)][:limit]}
         docs = [d for d in docs if d.source != "real" or d.file in keep]
-    return Corpus([d for d in docs if d.company not in sealed], [d for d in docs if d.company in sealed], sealed, rounds)
+    return Corpus([d for d in docs if d.company not in sealed], [d for d in docs if d.company in sealed], sealed,
+                  {k: v for k, v in rounds.items() if k not in released}, released)
 
 
 def sealed_rounds(labels_dir: Path) -> dict[str, frozenset[str]]:
@@ -66,6 +79,22 @@ def sealed_rounds(labels_dir: Path) -> dict[str, frozenset[str]]:
     if "1" not in rounds:
         raise InputError(f"{labels_dir / 'sample.toml'}: missing (the record of the sealed split)")
     return rounds
+
+
+def released_rounds(labels_dir: Path) -> dict[str, str]:
+    """Rounds whose sample file records `released = "..."` (when and where their sealed figure was
+    reported) -> that record."""
+    out: dict[str, str] = {}
+    for sample in sorted(labels_dir.glob("sample*.toml")):
+        try:
+            note = tomllib.loads(sample.read_text(encoding="utf-8")).get("released")
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise InputError(f"{sample}: cannot read: {e}") from None
+        if note is not None:
+            if not isinstance(note, str) or not note.strip():
+                raise InputError(f"{sample}: released must be a note saying when and where the sealed figure was reported")
+            out[sample.stem.removeprefix("sample") or "1"] = note.strip()
+    return out
 
 
 def _pairs(model, prepared, criteria) -> list[Pair]:
