@@ -295,9 +295,7 @@ def _criterion(cid, o, n, old_docs, new_docs, ctx: _Context,
         # same evidence, different level: a changed document is the explanation, if there is one
         causes.extend(_document_causes(doc_changes, "the level follows from the company's documents"))
     if not causes:
-        readers = _readers_changed(old_docs, new_docs)
-        why = "; ".join((["tool version changed"] if ctx.tool_changed else [])
-                        + [f"reader changed ({r})" for r in readers])
+        why = _reading_changes(ctx, _readers_changed(old_docs, new_docs))
         causes.append(Cause(EXTRACTION if why else UNEXPLAINED, detail=why))
     return CriterionChange(cid, o.get("level"), n.get("level"), o.get("points"), n.get("points"),
                            tuple(_dedupe(causes)))
@@ -310,6 +308,13 @@ def _reader_change(od: dict, nd: dict) -> str | None:
     if o and n and o != n and od.get("sha256") and od.get("sha256") == nd.get("sha256"):
         return f"{o} -> {n}"
     return None
+
+
+def _reading_changes(ctx: _Context, readers: list[str]) -> str:
+    """What changed in how unchanged bytes were read: the tool version, each reader (`old -> new`);
+    empty when neither did."""
+    return "; ".join((["tool version changed"] if ctx.tool_changed else [])
+                     + [f"reader changed ({r})" for r in readers])
 
 
 def _readers_changed(old_docs: dict, new_docs: dict) -> list[str]:
@@ -379,14 +384,13 @@ def _evidence_causes(o, n, o_ev, n_ev, old_docs, new_docs, ctx: _Context, doc_ch
             # Same bytes: the difference is in how they were read (rubric signals, the tool or its
             # reader), or other documents' quotes pushed these in or out of the list.
             reader = _reader_change(od, nd)
+            why = _reading_changes(ctx, [reader] if reader else [])
             if ctx.rubric_changed:
                 own.append(Cause(RUBRIC, url, "same snapshot sha256, rubric signals changed", _quote_diff(oe, ne)))
-            if ctx.tool_changed or reader:
-                why = "; ".join((["tool version changed"] if ctx.tool_changed else [])
-                                + ([f"reader changed ({reader})"] if reader else []))
+            if why:
                 own.append(Cause(EXTRACTION, url, f"same snapshot sha256, different evidence: {why}",
                                  _quote_diff(oe, ne)))
-            if not ctx.rubric_changed and not ctx.tool_changed and not reader:
+            if not ctx.rubric_changed and not why:
                 moved.append((url, oe, ne))
         else:
             what = ("document added" if not od else "document no longer listed" if not nd
