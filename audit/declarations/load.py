@@ -225,11 +225,11 @@ def _css_problem(selector: str, where: str, problem, line) -> bool:
     if not selector.strip():
         problem(where, "must be a non-empty CSS selector", line)
         return True
-    import soupsieve
+    from audit.extract import css
 
     try:
-        soupsieve.compile(selector)
-    except Exception as e:  # soupsieve.SelectorSyntaxError and friends
+        css.check(selector)
+    except css.SelectorError as e:
         problem(where, f"invalid CSS selector {selector!r}: {str(e).splitlines()[0]}", line)
         return True
     return False

@@ -21,11 +21,11 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import soupsieve
 import tomli_w
 
 from audit.declarations.write import document_toml
 from audit.errors import InputError
+from audit.extract import css
 from audit.models import RANGE_KEYS, RangeSelector
 
 #: OTA terms types (and their OTA aliases) that have an exact counterpart in our document types.
@@ -261,8 +261,8 @@ def _is_css(selector: str) -> bool:
     if not selector.strip():
         return False
     try:
-        soupsieve.compile(selector)
-    except Exception:  # soupsieve raises SelectorSyntaxError and friends on bad input
+        css.check(selector)
+    except css.SelectorError:
         return False
     return True
 

@@ -14,7 +14,6 @@ from urllib.parse import urljoin, urldefrag, urlsplit
 
 from audit.fetch.urls import UnsafeURLError, is_safe_url, parse_url_strict
 
-from bs4 import BeautifulSoup
 from lxml import etree
 
 from audit.discover.signals import COMMON_PATHS, LEGAL_WORDS, types_in, url_words
@@ -120,14 +119,24 @@ def _clean(url: str) -> str | None:
 
 def page_links(html: bytes, base: str) -> list[tuple[str, str, bool]]:
     """(absolute URL, link text, inside a footer) for every <a href> of a page."""
-    soup = BeautifulSoup(html, "lxml")
+    from audit.errors import InputError
+    from audit.extract import decode
+    from audit.extract.html import tree
+
+    try:
+        root = tree(decode(html))
+    except InputError:  # binary or undecodable: no links to follow
+        return []
     out = []
-    for a in soup.find_all("a", href=True):
-        url = _clean(urljoin(base, a["href"].strip()))
+    for a in root.iter("a") if root is not None else ():
+        href = a.get("href")
+        if href is None:
+            continue
+        url = _clean(urljoin(base, href.strip()))
         if url is None:
             continue
-        text = " ".join(a.get_text(" ", strip=True).split())[:200]
-        footer = any(p.name == "footer" or (p.get("role") or "") == "contentinfo" for p in a.parents if p.name)
+        text = " ".join(" ".join(piece.strip() for piece in a.itertext() if piece.strip()).split())[:200]
+        footer = any(p.tag == "footer" or (p.get("role") or "") == "contentinfo" for p in a.iterancestors())
         out.append((url, text, footer))
     return out
 

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from audit.models import Selector
 
 #: bump when extraction changes what text or offsets a snapshot gives (enters the findings cache key)
-EXTRACTOR_VERSION = "5"  # 3: language, hidden text, CommonMark; 4: all three together; 5: look-alike and @media spans
+EXTRACTOR_VERSION = "6"  # 3: language, hidden text, CommonMark; 4: all three together; 5: look-alike and @media spans;
+# 6: lxml's own tree (not BeautifulSoup's), selectors by cssselect
 MAX_BYTES = 20 * 1024 * 1024  # files over 20 MB are refused (SPEC: oversized input)
 
 _HTML_SNIFF = re.compile(rb"^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body|<meta|<title|<div|<p[ >])", re.I | re.S)

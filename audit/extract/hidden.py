@@ -16,18 +16,20 @@ so the HTML walker skips them as furniture:
 
 Rules apply in sheet order, then the inline style (specificity and !important are not
 weighed: a page that hides text and un-hides it again by specificity is not handled).
-CSS is parsed with tinycss2; selectors are matched with soupsieve (BeautifulSoup's `select`).
+CSS is parsed with tinycss2; selectors are matched by `audit.extract.css` (cssselect's XPath).
 """
 
 from __future__ import annotations
 
 import re
 
-import soupsieve
 import tinycss2
-from bs4 import BeautifulSoup, Tag
+from lxml import etree
 
+from audit.extract import css
 from audit.extract.text import MAYBE_HIDDEN_MARK
+
+Element = etree._Element
 
 MAX_RULES = 5000  # a hostile sheet cannot make extraction slow
 _ZERO = re.compile(r"^[+-]?0*(\.0*)?([a-z%]*)$")
@@ -117,8 +119,11 @@ def hides(style: dict[str, str]) -> bool:
     return False
 
 
-_LAST_COMPOUND = re.compile(r"[^\s>+~]+$")
 _SIMPLE = re.compile(r"([.#]?)(-?[_a-zA-Z][\w-]*)")
+_NOT_NAMES = re.compile(r"\[[^\]]*\]|::?[\w-]+")  # attribute tests and pseudo-classes name no tag, class or id
+_ONE_COMPOUND = re.compile(r"(?:-?[_a-zA-Z][\w-]*)?(?:[.#]-?[_a-zA-Z][\w-]*)*")
+#: what XPath's normalize-space() splits on, so what cssselect's class test splits a class list on
+_CLASS_SPACE = re.compile(r"[ \t\r\n]+")
 
 #: The only properties hides() and the colour test read. A rule that sets none of them changes
 #: no verdict (an element styled only by such rules is judged as if unstyled, and gives no
@@ -130,91 +135,51 @@ _RELEVANT = frozenset([
 ])
 
 
-def _scan(soup: BeautifulSoup) -> tuple[list[Tag], list[Tag], list[Tag]]:
-    """One walk of the page, in document order: its <style> elements, the elements with a style
-    attribute, and every element (what find_all("style"), find_all(style=True) and find_all(True) give)."""
-    sheets: list[Tag] = []
-    styled: list[Tag] = []
-    tags: list[Tag] = []
-    stack = list(reversed(soup.contents))
-    pop, push = stack.pop, stack.extend
-    while stack:
-        node = pop()
-        if not isinstance(node, Tag):
-            continue
-        tags.append(node)
-        if node.name == "style":
-            sheets.append(node)
-        if "style" in node.attrs:
-            styled.append(node)
-        if node.contents:
-            push(reversed(node.contents))
-    return sheets, styled, tags
-
-
-def _present(tags: list[Tag]) -> dict[str, list[Tag]]:
-    """The page's elements by tag name, `.class` and `#id`: a rule's selector is tried only on the
-    elements its last compound could match (most of a site's stylesheet is for other pages)."""
-    index: dict[str, list[Tag]] = {}
-    for el in tags:
-        index.setdefault(el.name, []).append(el)
-        attrs = el.attrs
-        cls = attrs.get("class") or ()
-        for c in (cls.split() if isinstance(cls, str) else cls):  # one string where the parse keeps it so
-            index.setdefault("." + c, []).append(el)
-        if attrs.get("id"):
-            index.setdefault("#" + str(attrs["id"]), []).append(el)
+def _index(root: Element) -> dict[str, list[Element]]:
+    """The page's elements, in document order, by tag name, `.class` and `#id`."""
+    index: dict[str, list[Element]] = {}
+    for el in root.iter(etree.Element):
+        index.setdefault(el.tag, []).append(el)
+        cls = el.get("class")
+        if cls:
+            for name in dict.fromkeys(_CLASS_SPACE.split(cls)):
+                if name:
+                    index.setdefault("." + name, []).append(el)
+        ident = el.get("id")
+        if ident is not None:
+            index.setdefault("#" + ident, []).append(el)
     return index
 
 
-def _candidates(part: str, index: dict[str, list[Tag]]) -> list[Tag] | None:
-    """The elements one selector (no commas) could match, by its last compound's most selective
-    name; None where that cannot be told (the selector is then run on the whole page)."""
-    m = _LAST_COMPOUND.search(part.strip())
-    if m is None or "(" in part:
-        return None
-    compound = re.sub(r"\[[^\]]*\]|::?[\w-]+", "", m.group())
-    names = [kind + (name if kind else name.lower()) for kind, name in _SIMPLE.findall(compound)]
-    if not names:
-        return None
-    for key in sorted(names, key=lambda k: {"#": 0, ".": 1}.get(k[0], 2)):
-        if key not in index:
-            return []
-    key = min(names, key=lambda k: len(index[k]))
-    return index[key]
-
-
-try:  # one matcher per selector and page instead of one per element (soupsieve's match() builds
-    # a CSSMatch, walking up to the root, for every element it is asked about)
-    from soupsieve.css_match import CSSMatch as _CSSMatch
-    from soupsieve.css_types import SelectorNull as _SelectorNull
-except ImportError:  # pragma: no cover - a soupsieve without them: match() per element, select() per page
-    _CSSMatch = _SelectorNull = None
+def _names(part: str) -> list[str]:
+    """The tags (lower case), `.class`es and `#id`s one selector (no commas, no functions) names."""
+    return [kind + (name if kind else name.lower()) for kind, name in _SIMPLE.findall(_NOT_NAMES.sub(" ", part))]
 
 
 class _Selector:
-    """The page's elements a selector matches, each comma-separated part matched once per page.
+    """The page's elements a selector matches; each comma-separated part matched once per page.
 
-    Same results as matching each part with soupsieve on its candidates (or on the whole page
-    where candidates cannot be told): the tree does not change while the sheets are read.
+    Most of a site's style sheet is for its other pages, and most rules that hide are one
+    compound (`.sr-only`, `div.hidden`): a part without functions or escapes that names a tag,
+    class or id no element has matches nothing (every compound of a selector must match some
+    element), and a single compound of names is answered from the index. The rest goes to
+    cssselect's XPath, which is what the index agrees with.
     """
 
-    def __init__(self, soup: BeautifulSoup, tags: list[Tag]) -> None:
-        self.soup = soup
-        self.tags = tags
-        self.index = _present(tags)
-        self.done: dict[str, list[Tag] | Exception] = {}
-        self.templates = any(name.lower() == "template" for name in self.index if name[:1] not in ".#")
+    def __init__(self, root: Element) -> None:
+        self.root = root
+        self.index = _index(root)
+        self.done: dict[str, list[Element] | Exception] = {}
 
-    def select(self, selector: str) -> list[Tag]:
+    def select(self, selector: str) -> list[Element]:
         parts = [selector] if "(" in selector else [p for p in selector.split(",") if p.strip()]
-        out: list[Tag] = []
+        out: list[Element] = []
         for part in parts:
             got = self.done.get(part)
             if got is None:
                 try:
-                    got = self._part(part)
-                except Exception as e:  # soupsieve's errors: raised again for every rule naming the part
+                    got = self._part(part.strip())
+                except css.SelectorError as e:  # raised again for every rule naming the part
                     got = e
                 self.done[part] = got
             if isinstance(got, Exception):
@@ -222,90 +187,17 @@ class _Selector:
             out.extend(got)
         return out
 
-    def _part(self, part: str) -> list[Tag]:
-        candidates = _candidates(part, self.index)
-        if candidates is None:
-            return self._whole_page(part)
-        if not candidates:
+    def _part(self, part: str) -> list[Element]:
+        if "(" in part or "\\" in part:
+            return css.select(self.root, part)
+        names = _names(part)
+        if any(n not in self.index for n in names):
             return []
-        compiled = soupsieve.compile(part)
-        if _CSSMatch is None or "\\" in part or "scope" in part.lower():
-            # :scope is the element matched itself only in a matcher made for that element
-            return [el for el in candidates if compiled.match(el)]
-        match = _CSSMatch(compiled.selectors, self.soup, compiled.namespaces, compiled.flags).match
-        wanted = None if self.templates else self._wanted(compiled.selectors)
-        if wanted is not None:  # `.nav a`: only the <a> inside a .nav can match (same test as _whole_page)
-            candidates = [el for el in candidates if id(el) in wanted]
-        return [el for el in candidates if match(el)]
-
-    def _whole_page(self, part: str) -> list[Tag]:
-        """soup.select(part), trying only the elements that can match: those with the id or class
-        its last compound names, else the children or descendants of those with the id or class
-        of the compound before it. soup.select() tries every element of the page with one
-        matcher, in document order; this tries a subset of them in the same order with a matcher
-        made the same way, so the result is the same. Pages with a <template> (whose contents
-        select() does not enter) and selectors that name no id or class there are run as before."""
-        if _CSSMatch is None or self.templates:
-            return self.soup.select(part)
-        compiled = soupsieve.compile(part, self.soup._namespaces)  # what soup.select() compiles
-        subset = self._subset(compiled.selectors)
-        if subset is None:
-            return self.soup.select(part)
-        match = _CSSMatch(compiled.selectors, self.soup, compiled.namespaces, compiled.flags).match
-        return [el for el in subset if match(el)]
-
-    def _keyed(self, sel) -> list[Tag] | None:
-        """The elements having the first id, else the first class, a compound names; None if it names neither."""
-        if sel.ids:
-            return self.index.get("#" + sel.ids[0], [])
-        if sel.classes:
-            name = sel.classes[0]
-            if name.split() != [name]:  # the index splits class lists on more kinds of space than soupsieve
-                return None
-            return self.index.get("." + name, [])
-        return None
-
-    def _subset(self, selectors) -> list[Tag] | None:
-        """The page's elements, in document order, that can match one of these selectors; None when unknown."""
-        wanted = self._wanted(selectors)
-        return None if wanted is None else [el for el in self.tags if id(el) in wanted]
-
-    def _wanted(self, selectors) -> set[int] | None:
-        """The ids of the elements that can match one of these selectors; None when unknown."""
-        if selectors.is_not or selectors.is_html:
-            return None
-        wanted: set[int] = set()
-        for sel in selectors:
-            if isinstance(sel, _SelectorNull):
-                continue  # matches nothing (:hover, :focus...)
-            got = self._keyed(sel)
-            if got is None:
-                if len(sel.relation) != 1:
-                    return None
-                left = sel.relation[0]
-                anchors = self._keyed(left)
-                if anchors is None or left.rel_type not in (">", " "):
-                    return None
-                got = []
-                for anchor in anchors:
-                    if left.rel_type == ">":
-                        got.extend(c for c in anchor.contents if isinstance(c, Tag))
-                    else:
-                        got.extend(_descendant_tags(anchor))
-            wanted.update(map(id, got))
-        return wanted
-
-
-def _descendant_tags(tag: Tag) -> list[Tag]:
-    out: list[Tag] = []
-    stack = list(reversed(tag.contents))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Tag):
-            out.append(node)
-            if node.contents:
-                stack.extend(reversed(node.contents))
-    return out
+        if names and _ONE_COMPOUND.fullmatch(part):
+            rarest = min(names, key=lambda n: len(self.index[n]))
+            others = [set(self.index[n]) for n in names if n != rarest]
+            return [el for el in self.index[rarest] if all(el in other for other in others)]
+        return css.select(self.root, part)
 
 
 def _hiding_selectors(rule) -> tuple[str, ...]:
@@ -372,32 +264,37 @@ def _compiled(css: str) -> tuple:
     return got
 
 
-def _mark_maybe_hidden(elements: list[Tag]) -> None:
+def _mark_maybe_hidden(elements: list[Element]) -> None:
     """Text that a conditional rule (@media, @supports) hides is read, but marked: a block holding
     it earns no credit and asks for a review (text.build, reader.learned)."""
+
+    def marked(text: str | None) -> str | None:
+        if text and text.strip() and not text.startswith(MAYBE_HIDDEN_MARK):
+            return MAYBE_HIDDEN_MARK + text
+        return text
+
     for el in elements:
-        for text in list(el.find_all(string=True)):
-            if text.strip() and not str(text).startswith(MAYBE_HIDDEN_MARK):
-                text.replace_with(type(text)(MAYBE_HIDDEN_MARK + str(text)))
+        el.text = marked(el.text)
+        for inner in el.iterdescendants():
+            inner.text = marked(inner.text)
+            inner.tail = marked(inner.tail)
 
 
-def mark_hidden(soup: BeautifulSoup) -> int:
+def mark_hidden(root: Element) -> int:
     """Mark every element the page's own CSS hides with the `hidden` attribute; returns how many."""
-    sheets, styled, tags = _scan(soup)
-    styles: dict[int, tuple[Tag, dict[str, str]]] = {}
+    styles: dict[Element, dict[str, str]] = {}
     rules = 0
     selector: _Selector | None = None
-    uncertain: list[Tag] = []
-    for sheet in sheets:
-        css = sheet.string or sheet.get_text()
-        for entry in _compiled(css):
+    uncertain: list[Element] = []
+    for sheet in root.iter("style"):
+        for entry in _compiled(sheet.text or ""):
             if entry[0] == _MEDIA:
                 for sel in entry[1]:
                     if selector is None:
-                        selector = _Selector(soup, tags)
+                        selector = _Selector(root)
                     try:
                         uncertain.extend(selector.select(sel))
-                    except Exception:  # a selector soupsieve cannot match is not judged
+                    except css.SelectorError:  # a selector cssselect cannot read is not judged
                         continue
                 continue
             rules += 1
@@ -407,34 +304,30 @@ def mark_hidden(soup: BeautifulSoup) -> int:
             if sel is None:
                 continue
             if selector is None:
-                selector = _Selector(soup, tags)
+                selector = _Selector(root)
             try:
                 matched = selector.select(sel)
-            except Exception:  # soupsieve's errors: a selector it cannot match is not judged
+            except css.SelectorError:  # a selector cssselect cannot read is not judged
                 continue
             for el in matched:
-                styles.setdefault(id(el), (el, {}))[1].update(decls)
+                styles.setdefault(el, {}).update(decls)
     _mark_maybe_hidden(uncertain)
-    for el in styled:
-        try:
-            decls = _declarations(str(el["style"]))
-        except Exception:
-            continue
-        styles.setdefault(id(el), (el, {}))[1].update(decls)
+    for el in root.xpath("descendant-or-self::*[@style]"):  # the inline style comes after the sheets
+        styles.setdefault(el, {}).update(_declarations(el.attrib["style"]))
     count = 0
-    for el, style in styles.values():
+    for el, style in styles.items():
         hidden = hides(style)
         if not hidden and "color" in style:
             fg = _colour(style["color"])
             if fg is not None:
                 bg = _background(style)
-                node = el.parent
-                while bg is None and node is not None and isinstance(node, Tag):
-                    entry = styles.get(id(node))
-                    bg = _background(entry[1]) if entry else None
-                    node = node.parent
+                node = el.getparent()
+                while bg is None and node is not None:
+                    entry = styles.get(node)
+                    bg = _background(entry) if entry else None
+                    node = node.getparent()
                 hidden = fg == (bg if bg is not None else (255, 255, 255))
         if hidden:
-            el["hidden"] = ""
+            el.set("hidden", "")
             count += 1
     return count

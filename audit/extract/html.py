@@ -1,4 +1,11 @@
-"""HTML to blocks with BeautifulSoup (lxml): drop page furniture, keep the policy's own text."""
+"""HTML to blocks with lxml: drop page furniture, keep the policy's own text.
+
+The page is parsed by libxml2's HTML parser straight into lxml's own tree. (BeautifulSoup's
+"lxml" builder drives the same parser, but building its Python objects for every tag and string
+cost more than all the rest of reading a page.) CSS selectors go through `audit.extract.css`.
+In lxml a node's text is `.text` (before its first child) and `.tail` (after it, up to the next
+sibling, which belongs to the parent): the walks below keep both in document order.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,15 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import PageElement, PreformattedString
-from bs4.exceptions import ParserRejectedMarkup
+from lxml import etree
 
 from audit.errors import InputError
+from audit.extract import css, decode
 from audit.extract.hidden import mark_hidden
 from audit.extract.text import ExtractedText, build
 from audit.models import RangeSelector, Selector
+
+Element = etree._Element
 
 # Elements that never hold policy text.
 _DROP_NAMES = frozenset([
@@ -49,15 +57,78 @@ _INLINE = frozenset([
     "a", "span", "b", "strong", "em", "i", "u", "code", "small", "sup", "sub", "mark", "abbr", "cite", "q",
     "time", "font", "label", "s", "del", "ins",
 ])
-try:  # bs4 >= 4.13 stores lxml's attributes through a dict whose __setitem__ is Python code
-    from bs4.element import AttributeDict
-
-    # lxml only ever gives str values, which that __setitem__ keeps as they are: a plain dict
-    # gives the same attributes, minus ~10% of the parse time.
-    _FAST_ATTRIBUTES: dict = {"attribute_dict_class": AttributeDict}
-except ImportError:  # pragma: no cover - older bs4 uses a plain dict already
-    _FAST_ATTRIBUTES = {}
 _KIND = {"li": "item", "dt": "item", "dd": "item", "td": "cell", "th": "cell", "pre": "pre"}
+
+
+def parse(markup: str | bytes) -> Element | None:
+    """The page's tree (see `tree`) with what its own CSS hides marked `hidden` (extract/hidden.py)."""
+    root = tree(markup)
+    if root is not None:
+        mark_hidden(root)
+    return root
+
+
+def tree(markup: str | bytes) -> Element | None:
+    """The page's root element (<html>), or None for a page without any element.
+
+    Text is handed to libxml2 as UTF-8 with the encoding stated, so a `<meta charset>` or an
+    XML declaration in the page cannot make it decode the text a second time. Comments and
+    processing instructions are not kept: they are never text (their neighbours join up).
+    """
+    if isinstance(markup, bytes):
+        markup = decode(markup)
+    data = markup.encode("utf-8", "replace")
+    try:
+        parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
+                                  huge_tree=True)
+        root = etree.fromstring(data, parser)
+        if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+            root = _parse_streamed(data)
+    except etree.XMLSyntaxError:  # libxml2 found no element at all (an empty or comment-only page)
+        return None
+    except (etree.LxmlError, ValueError) as e:  # pragma: no cover - libxml2's HTML parser recovers from anything else
+        raise InputError(f"cannot parse HTML: {e}") from None
+    return root
+
+
+def _parse_streamed(data: bytes) -> Element | None:
+    """The tree built from the parser's events: for the pages libxml2's own tree builder stops
+    reading (nested deeper than its limit of 2,048 elements, a hostile page's way to hide the
+    rest of its text). Three times slower than the direct parse, so only for those."""
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
+                              huge_tree=True, target=etree.TreeBuilder())
+    parser.feed(data)
+    return parser.close()
+
+
+def _select(root: Element, selector: str) -> list[Element]:
+    try:
+        return css.select(root, selector)
+    except css.SelectorError as e:
+        raise InputError(f"bad CSS selector {selector!r}: {e}") from None
+
+
+def _title(root: Element | None) -> str:
+    """The first <title>'s text, its pieces stripped and joined by a space."""
+    if root is None:
+        return ""
+    for el in root.iter("title"):
+        return " ".join(piece.strip() for piece in el.itertext() if piece.strip())
+    return ""
+
+
+def _cut(el: Element) -> None:
+    """Take EL out of the tree; the text after it (its tail) stays where it was."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        before = el.getprevious()
+        if before is not None:
+            before.tail = (before.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def extract_html(markup: str | bytes, select: Sequence[Selector] | None = None,
@@ -71,57 +142,38 @@ def extract_html(markup: str | bytes, select: Sequence[Selector] | None = None,
     """
     if any(type(s) is not str for s in select or ()) or any(type(s) is not str for s in remove or ()):
         return _extract_ranges(markup, list(select or ()), list(remove or ()))
-    options = dict(_FAST_ATTRIBUTES)
-    if not (select or remove):
-        # Without CSS selectors to honour, class="a b" may stay one string: splitting every
-        # multi-valued attribute into a list is ~10% of the parse, and _furniture() reads both.
-        options["multi_valued_attributes"] = None
-    try:
-        soup = BeautifulSoup(markup, "lxml", **options)
-    except (ParserRejectedMarkup, ValueError) as e:  # pragma: no cover - lxml is very forgiving
-        raise InputError(f"cannot parse HTML: {e}") from None
-    mark_hidden(soup)
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    root = parse(markup)
+    title = _title(root)
     warnings: list[str] = []
-    roots: list[Tag] = [soup]
+    blocks: list[tuple[str, str]] = []
+    if root is None:
+        return build(blocks, title=title, fmt="html", warnings=warnings)
+    roots: list[Element] = [root]
+    whole = True
     if select:
-        chosen: list[Tag] = []
+        chosen: list[Element] = []
         for sel in select:
-            try:
-                chosen.extend(soup.select(sel))
-            except Exception as e:  # soupsieve raises its own error types
-                raise InputError(f"bad CSS selector {sel!r}: {e}") from None
+            chosen.extend(_select(root, sel))
         if chosen:
-            roots = _outermost(chosen)
+            roots, whole = _outermost(chosen), False
         else:
             warnings.append(f"selector {', '.join(select)!r} matched nothing; used the whole page")
     for sel in remove or []:
-        try:
-            for el in soup.select(sel):
-                el.decompose()
-        except Exception as e:
-            raise InputError(f"bad CSS selector {sel!r}: {e}") from None
-    blocks: list[tuple[str, str]] = []
-    controlled = controlled_ids(soup)
-    for root in roots:
-        _walk(root, blocks, keep_structural=bool(select), controlled=controlled)
+        for el in _select(root, sel):
+            if el is root:  # the whole page removed
+                roots = []
+            _cut(el)
+    controlled = controlled_ids(root)
+    for one in roots:
+        if _inside(one, root):  # not a selected part that a remove took out of the page
+            _walk(one, blocks, keep_structural=bool(select), controlled=controlled, document=whole)
     return build(blocks, title=title, fmt="html", warnings=warnings)
 
 
-def _parse(markup: str | bytes) -> BeautifulSoup:
-    try:
-        soup = BeautifulSoup(markup, "lxml", **_FAST_ATTRIBUTES)
-        mark_hidden(soup)
-        return soup
-    except (ParserRejectedMarkup, ValueError) as e:  # pragma: no cover - lxml is very forgiving
-        raise InputError(f"cannot parse HTML: {e}") from None
-
-
-def _css(soup: BeautifulSoup, selector: str, limit: int = 0) -> list[Tag]:
-    try:
-        return soup.select(selector, limit=limit)
-    except Exception as e:  # soupsieve raises its own error types
-        raise InputError(f"bad CSS selector {selector!r}: {e}") from None
+def _inside(el: Element, root: Element) -> bool:
+    while el.getparent() is not None:
+        el = el.getparent()
+    return el is root
 
 
 # Counters of the range walk: how many selections cover the node, how many removals, and how
@@ -130,73 +182,77 @@ _SELECTED, _REMOVED, _MUTED = 0, 1, 2
 
 
 class _Edges:
-    """Where the kept/dropped spans of a page begin and end, keyed by node id.
+    """Where the kept/dropped spans of a page begin and end, keyed by element.
 
-    A span opens or closes either just before a node (`before`, applied when the walk reaches
-    it) or just after its subtree (`after`, applied by a marker the walk pops after the children).
+    A span opens or closes either just before an element (`before`, applied when the walk
+    reaches it) or just after its subtree (`after`, applied by a marker the walk pops after the
+    children, before the element's tail).
     """
 
     def __init__(self) -> None:
-        self.before: dict[int, list[tuple[int, int]]] = {}
-        self.after: dict[int, list[tuple[int, int]]] = {}
-        self.nodes: list[PageElement] = []  # every node an edge is attached to
-        self.exempt: set[int] = set()  # starts of selections and their containers: never furniture
+        self.before: dict[Element, list[tuple[int, int]]] = {}
+        self.after: dict[Element, list[tuple[int, int]]] = {}
+        self.nodes: list[Element] = []  # every element an edge is attached to
+        self.exempt: set[Element] = set()  # starts of selections and their containers: never furniture
 
-    def add(self, counter: int, start: PageElement, start_after: bool, end: PageElement | None,
+    def add(self, counter: int, start: Element, start_after: bool, end: Element | None,
             end_after: bool) -> None:
-        (self.after if start_after else self.before).setdefault(id(start), []).append((counter, 1))
+        (self.after if start_after else self.before).setdefault(start, []).append((counter, 1))
         self.nodes.append(start)
         if end is not None:
-            (self.after if end_after else self.before).setdefault(id(end), []).append((counter, -1))
+            (self.after if end_after else self.before).setdefault(end, []).append((counter, -1))
             self.nodes.append(end)
         node = start if counter == _SELECTED else None
-        while node is not None and id(node) not in self.exempt:  # containers of one are in already
-            self.exempt.add(id(node))
-            node = node.parent
+        while node is not None and node not in self.exempt:  # containers of one are in already
+            self.exempt.add(node)
+            node = node.getparent()
 
-    def path(self) -> set[int]:
-        """Ids of the nodes with an edge and of all their containers: the walk must enter them."""
-        ids: set[int] = set()
+    def path(self) -> set[Element]:
+        """The elements with an edge and all their containers: the walk must enter them."""
+        found: set[Element] = set()
         for node in self.nodes:
-            while node is not None and id(node) not in ids:
-                ids.add(id(node))
-                node = node.parent
-        return ids
+            while node is not None and node not in found:
+                found.add(node)
+                node = node.getparent()
+        return found
 
 
-def _resolve(soup: BeautifulSoup, rng: RangeSelector, warnings: list[str]
-             ) -> tuple[Tag, Tag | None] | None:
+def _following(el: Element):
+    """The elements after EL's subtree, in document order."""
+    node: Element | None = el
+    while node is not None:
+        for sibling in node.itersiblings():
+            yield from sibling.iter()
+        node = node.getparent()
+
+
+def _resolve(root: Element, rng: RangeSelector, warnings: list[str]) -> tuple[Element, Element | None] | None:
     """(start element, end element or None = to the end of the page), or None: start not found.
 
     The end is the first element matching the end selector after the start in document order
     (inside the start element too, unless the range starts after it); an end_after may also be
     a container of the start (from a heading to the end of its section), the closest one.
     """
-    matches = _css(soup, rng.start, limit=1)
+    matches = _select(root, rng.start)
     if not matches:
         return None
     start = matches[0]
     if rng.end is None:
         return start, None
-    ends = {id(t) for t in _css(soup, rng.end)}
-    node = _last_descendant(start).next_element if rng.start_after is not None else start.next_element
-    while node is not None:  # one forward scan, stopped at the first end
-        if id(node) in ends:
+    ends = set(_select(root, rng.end))
+    if rng.start_after is None:
+        for node in start.iterdescendants():
+            if node in ends:
+                return start, node
+    for node in _following(start):  # one forward scan, stopped at the first end
+        if node in ends:
             return start, node
-        node = node.next_element
     if rng.end_after is not None:
-        for container in ([start] if rng.start_before is not None else []) + list(start.parents):
-            if id(container) in ends:
+        for container in ([start] if rng.start_before is not None else []) + list(start.iterancestors()):
+            if container in ends:
                 return start, container
     warnings.append(f"range {rng}: end {rng.end!r} matched nothing after the start; kept to the end of the page")
     return start, None
-
-
-def _last_descendant(tag: Tag) -> PageElement:
-    node: PageElement = tag
-    while isinstance(node, Tag) and node.contents:
-        node = node.contents[-1]
-    return node
 
 
 def _extract_ranges(markup: str | bytes, select: list[Selector], remove: list[Selector]) -> ExtractedText:
@@ -209,34 +265,36 @@ def _extract_ranges(markup: str | bytes, select: list[Selector], remove: list[Se
     the selection, as in extract_html. Linear: a CSS scan per selector, one forward scan per
     range end, one walk that skips every subtree holding neither kept text nor an edge.
     """
-    soup = _parse(markup)
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    root = parse(markup)
+    title = _title(root)
     warnings: list[str] = []
+    blocks: list[tuple[str, str]] = []
+    if root is None:
+        return build(blocks, title=title, fmt="html", warnings=warnings)
     edges = _Edges()
-    _mark(soup, select, _SELECTED, edges, warnings)
+    _mark(root, select, _SELECTED, edges, warnings)
     whole = not select or not edges.nodes
     if select and whole:
         warnings.append(f"selector {', '.join(map(str, select))!r} matched nothing; used the whole page")
-    _mark(soup, remove, _REMOVED, edges, warnings)
-    blocks: list[tuple[str, str]] = []
-    _walk_spans(soup, edges, blocks, selected=1 if whole else 0, keep_structural=bool(select),
-                controlled=controlled_ids(soup))
+    _mark(root, remove, _REMOVED, edges, warnings)
+    _walk_spans(root, edges, blocks, selected=1 if whole else 0, keep_structural=bool(select),
+                controlled=controlled_ids(root))
     return build(blocks, title=title, fmt="html", warnings=warnings)
 
 
-def _mark(soup: BeautifulSoup, selectors, kind, edges: _Edges, warnings: list[str]) -> None:
+def _mark(root: Element, selectors, kind, edges: _Edges, warnings: list[str]) -> None:
     """Add the spans of SELECTORS (CSS: each matching element whole; ranges: start to end) as KIND."""
     for sel in selectors:
         if isinstance(sel, str):
-            for tag in _css(soup, sel):
-                edges.add(kind, tag, False, tag, True)
+            for el in _select(root, sel):
+                edges.add(kind, el, False, el, True)
         else:
-            found = _resolve(soup, sel, warnings)
+            found = _resolve(root, sel, warnings)
             if found is not None:
                 edges.add(kind, found[0], sel.start_after is not None, found[1], sel.end_after is not None)
 
 
-def _walk_spans(root: BeautifulSoup, edges: _Edges, blocks: list[tuple[str, str]], selected: int,
+def _walk_spans(root: Element, edges: _Edges, blocks: list[tuple[str, str]], selected: int,
                 keep_structural: bool, controlled: frozenset[str] = frozenset()) -> None:
     """_walk over the whole page, keeping only the text inside the spans of `edges`.
 
@@ -276,34 +334,30 @@ def _walk_spans(root: BeautifulSoup, edges: _Edges, blocks: list[tuple[str, str]
             current_kind = kind_stack[-1] if kind_stack else "paragraph"
             continue
         cls = type(node)
-        if cls is tuple:  # span edges after a subtree
-            on = apply(node)
-            continue
-        if cls is NavigableString:
+        if cls is str:  # a tail: the text after an element, in its parent
             if on:
                 buf.append(node)
             continue
-        if not isinstance(node, Tag):
-            if on and isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
-                buf.append(node)
+        if cls is tuple:  # span edges after a subtree
+            on = apply(node)
             continue
-        nid = id(node)
-        changes = before.get(nid)
+        if node is not root and node.tail:
+            stack.append(node.tail)
+        changes = before.get(node)
         if changes:
             on = apply(changes)
-        if not on and nid not in path:
+        if not on and node not in path:
             continue  # nothing kept below and no edge: skip the subtree
-        name = node.name
-        if (node is not root and nid not in exempt and (name in _DROP_NAMES or node.attrs)
+        name = node.tag
+        if (node not in exempt and (name in _DROP_NAMES or node.attrib)
                 and _furniture(node, keep_structural, controlled)):
-            if nid not in path:
+            if node not in path:
                 continue
-            closing = after.get(nid, [])
-            stack.append(tuple(closing) + ((_MUTED, -1),))
+            stack.append(tuple(after.get(node, ())) + ((_MUTED, -1),))
             on = apply(((_MUTED, 1),))
-            stack.extend(c for c in reversed(node.contents) if type(c) is not NavigableString)
+            stack.extend(reversed(node))
             continue
-        closing = after.get(nid)
+        closing = after.get(node)
         if closing:
             stack.append(tuple(closing))
         if name in _BLOCKS:
@@ -313,63 +367,58 @@ def _walk_spans(root: BeautifulSoup, edges: _Edges, blocks: list[tuple[str, str]
             stack.append(None)
         elif name not in _INLINE and on:
             buf.append(" ")
-        stack.extend(reversed(node.contents))
+        if on and node.text:
+            buf.append(node.text)
+        stack.extend(reversed(node))
     flush(current_kind)
 
 
-def _outermost(tags: list[Tag]) -> list[Tag]:
-    ids = {id(t) for t in tags}
-    out = []
-    for t in tags:
-        if not any(id(p) in ids for p in t.parents):
-            if all(t is not o for o in out):
-                out.append(t)
+def _outermost(els: list[Element]) -> list[Element]:
+    """The elements not inside another of them, each once, in their order."""
+    chosen = set(els)
+    out: list[Element] = []
+    seen: set[Element] = set()
+    for el in els:
+        if el not in seen and not any(p in chosen for p in el.iterancestors()):
+            seen.add(el)
+            out.append(el)
     return out
 
 
-def controlled_ids(soup: Tag) -> frozenset[str]:
+def controlled_ids(root: Element) -> frozenset[str]:
     """The ids named by some aria-controls: panels a button opens (accordions, disclosures, tabs)."""
     ids: set[str] = set()
-    # a plain walk: find_all(attrs=...) costs as much as the rest of the extraction after the parse
-    stack = list(reversed(soup.contents)) if isinstance(soup, Tag) else []
-    while stack:
-        el = stack.pop()
-        if type(el) is NavigableString or not isinstance(el, Tag):
-            continue
-        if "aria-controls" in el.attrs:
-            ids.update(str(el.attrs["aria-controls"]).split())
-        if el.contents:
-            stack.extend(reversed(el.contents))
+    for value in root.xpath("//@aria-controls"):
+        ids.update(str(value).split())
     return frozenset(ids)
 
 
-def _collapsed_panel(el: Tag, controlled: frozenset[str]) -> bool:
+def _collapsed_panel(el: Element, controlled: frozenset[str]) -> bool:
     """Whether hidden content is collapsed-but-present text (read), not content removed from the page."""
-    attrs = el.attrs
-    if attrs.get("id") and str(attrs["id"]) in controlled:
+    attrs = el.attrib
+    if attrs.get("id") and attrs["id"] in controlled:
         return True
-    if str(attrs.get("hidden", "")).lower() == "until-found":
+    if attrs.get("hidden", "").lower() == "until-found":
         return True
-    if "hidden" not in attrs and str(attrs.get("aria-hidden", "")).lower() == "true":
-        cls = attrs.get("class", [])
-        ident = " ".join(cls if isinstance(cls, list) else [str(cls)]) + " " + str(attrs.get("id", ""))
+    if "hidden" not in attrs and attrs.get("aria-hidden", "").lower() == "true":
+        ident = attrs.get("class", "") + " " + attrs.get("id", "")
         if _PANEL_IDENT.search(ident):
             return True
-        sib = el.find_previous_sibling()  # the toggle just above it: <button aria-expanded>, <h3><button ...>
-        if sib is not None and ("aria-expanded" in sib.attrs or (
-                sib.name in _HEADINGS | {"dt"} and sib.find(attrs={"aria-expanded": True}) is not None)):
+        sib = el.getprevious()  # the toggle just above it: <button aria-expanded>, <h3><button ...>
+        if sib is not None and ("aria-expanded" in sib.attrib or (
+                sib.tag in _HEADINGS | {"dt"} and sib.find(".//*[@aria-expanded]") is not None)):
             return True
     return False
 
 
-def _furniture(el: Tag, keep_structural: bool, controlled: frozenset[str] = frozenset()) -> bool:
-    """Whether a tag below the root is page furniture: its name, role, hidden state, class or id.
+def _furniture(el: Element, keep_structural: bool, controlled: frozenset[str] = frozenset()) -> bool:
+    """Whether an element below the root is page furniture: its name, role, hidden state, class or id.
 
     Collapsed content is not furniture: a panel a button controls (aria-controls) that is
     `hidden` or styled display:none, and an aria-hidden="true" accordion panel, are read.
     """
-    name = el.name
-    attrs = el.attrs
+    name = el.tag
+    attrs = el.attrib
     if name == "button" and ("aria-controls" in attrs or "aria-expanded" in attrs):
         pass  # an accordion's button: its text is the question the panel answers
     elif name in _DROP_NAMES and not (keep_structural and name == "header"):
@@ -378,21 +427,19 @@ def _furniture(el: Tag, keep_structural: bool, controlled: frozenset[str] = froz
     if not attrs:
         return False
     # most tags carry only class, id, href or data-*: test for the rarer attributes by key first
-    if "role" in attrs and str(attrs["role"]).lower() in _DROP_ROLES:
+    if "role" in attrs and attrs["role"].lower() in _DROP_ROLES:
         return True
-    if "hidden" in attrs or ("aria-hidden" in attrs and str(attrs["aria-hidden"]).lower() == "true"):
+    if "hidden" in attrs or ("aria-hidden" in attrs and attrs["aria-hidden"].lower() == "true"):
         if not _collapsed_panel(el, controlled):
             return True
     if "style" in attrs:
-        style = "".join(str(attrs["style"]).split()).lower()
+        style = "".join(attrs["style"].split()).lower()
         if ("display:none" in style or "visibility:hidden" in style or "visibility:collapse" in style) and not (
-                attrs.get("id") and str(attrs["id"]) in controlled):
+                attrs.get("id") and attrs["id"] in controlled):
             return True
     if name in ("body", "main", "article", "html") or ("class" not in attrs and "id" not in attrs):
         return False
-    cls = attrs.get("class", [])
-    ident = " ".join(cls if isinstance(cls, list) else [str(cls)]) + " " + str(attrs.get("id", ""))
-    return _furniture_ident(ident)
+    return _furniture_ident(attrs.get("class", "") + " " + attrs.get("id", ""))
 
 
 @lru_cache(maxsize=4096)
@@ -401,13 +448,14 @@ def _furniture_ident(ident: str) -> bool:
     return _FURNITURE.search(ident) is not None or _SHARE_WIDGET.search(ident) is not None
 
 
-def _walk(root: Tag, blocks: list[tuple[str, str]], keep_structural: bool = False,
-          controlled: frozenset[str] = frozenset()) -> None:
+def _walk(root: Element, blocks: list[tuple[str, str]], keep_structural: bool = False,
+          controlled: frozenset[str] = frozenset(), document: bool = True) -> None:
     """Text blocks of root in document order, furniture subtrees skipped.
 
-    One pass that leaves the tree alone: removing furniture first (decompose) and walking
-    after cost more than the parse itself on large pages. Depth-first and iterative (hostile
-    pages nest deeper than Python's recursion limit); a None on the stack closes a block.
+    One pass that leaves the tree alone. Depth-first and iterative (hostile pages nest deeper
+    than Python's recursion limit); a None on the stack closes a block, a str is the tail of an
+    element whose subtree is done. The page's root (`document`) is judged like any element; a
+    selected part is kept whatever it looks like.
     """
     buf: list[str] = []
     kind_stack: list[str] = []
@@ -419,7 +467,8 @@ def _walk(root: Tag, blocks: list[tuple[str, str]], keep_structural: bool = Fals
             if text.strip():
                 blocks.append((kind, text))
 
-    stack: list[PageElement | None] = [root]
+    own = None if document else root
+    stack: list = [root]
     current_kind = "paragraph"
     while stack:
         node = stack.pop()
@@ -428,16 +477,13 @@ def _walk(root: Tag, blocks: list[tuple[str, str]], keep_structural: bool = Fals
             flush(kind)
             current_kind = kind_stack[-1] if kind_stack else "paragraph"
             continue
-        cls = type(node)
-        if cls is NavigableString:
+        if type(node) is str:  # a tail
             buf.append(node)
             continue
-        if not isinstance(node, Tag):
-            if isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
-                buf.append(node)  # comments, doctype, CDATA, PIs are skipped
-            continue
-        name = node.name
-        if node is not root and (name in _DROP_NAMES or node.attrs) and _furniture(node, keep_structural, controlled):
+        if node is not root and node.tail:
+            stack.append(node.tail)
+        name = node.tag
+        if node is not own and (name in _DROP_NAMES or node.attrib) and _furniture(node, keep_structural, controlled):
             continue
         if name in _BLOCKS:
             flush(current_kind)
@@ -446,5 +492,7 @@ def _walk(root: Tag, blocks: list[tuple[str, str]], keep_structural: bool = Fals
             stack.append(None)
         elif name not in _INLINE:
             buf.append(" ")
-        stack.extend(reversed(node.contents))
+        if node.text:
+            buf.append(node.text)
+        stack.extend(reversed(node))
     flush(current_kind)
