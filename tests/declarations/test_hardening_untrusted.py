@@ -108,3 +108,54 @@ def test_five_thousand_documents_validate_in_linear_time(tmp_path, run_cli, bad)
     small, large = timed(500), timed(5000)
     assert large < 10
     assert large < small * 10 * 3  # ten times the documents, at most ~ten times the time (+ slack)
+
+
+def _depth_one_character_at_a_time(text: str, toml: bool, limit: int) -> int:
+    """The scanner's definition, a character at a time (what audit.untrusted did before it
+    dropped strings and comments with regular expressions): the reference for the test below."""
+    depth = deepest = 0
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"' or (toml and ch == "'"):
+            if toml and text.startswith(ch * 3, i):
+                end = text.find(ch * 3, i + 3)
+                i = n if end < 0 else end + 3
+                continue
+            i += 1
+            while i < n and text[i] != ch:
+                if ch == '"' and text[i] == "\\":
+                    i += 1
+                elif toml and text[i] == "\n":
+                    break
+                i += 1
+            i += 1
+            continue
+        if toml and ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return deepest
+
+
+@pytest.mark.parametrize("toml", [False, True])
+def test_the_scanner_agrees_with_its_character_by_character_definition(toml):
+    """Random texts made of the characters that matter: quotes (single, triple, unclosed),
+    backslashes (before quotes, newlines, the end), comments, newlines and brackets."""
+    import random
+
+    rng = random.Random(7)
+    pieces = ['"', "'", '"""', "'''", "\\", "\\\"", "#", "\n", "[", "]", "{", "}", "a", " ", "x = "]
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        limit = rng.choice([2, 5, 64])
+        assert nesting_depth(text, toml, limit) == _depth_one_character_at_a_time(text, toml, limit), repr(text)
