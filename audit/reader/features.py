@@ -10,7 +10,8 @@ import bisect
 import math
 import re
 from collections.abc import Callable, Iterable
-from itertools import compress, repeat
+from functools import cached_property
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,9 @@ class Mentions:
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.search = pattern.search
         sets = required_sets(pattern) if pattern.pattern == pattern.pattern.lower() else ()
-        self.literals = tuple(sorted(max(sets, key=lambda s: (min(map(len, s)), -len(s))))) if sets else ()
+        # the set whose literals, shortest first, are longest: "at " or "if " would hold nearly every
+        # sentence, where "discretion" or "feasible" hold few
+        self.literals = tuple(sorted(max(sets, key=lambda s: sorted(map(len, s))))) if sets else ()
         if any("\0" in lit or not lit for lit in self.literals):  # `among` needs literals that cannot span two sentences
             self.literals = ()
 
@@ -190,7 +193,6 @@ class FeatureIds:
         self.w = _VocabIds(vocab, "w:".__add__)
         self.b = _VocabIds(vocab, lambda pair: f"b:{pair[0]}_{pair[1]}")
         self.h = _VocabIds(vocab, "h:".__add__)
-        self.p = _VocabIds(vocab, "p:".__add__)
         self.headings: dict[str, set[int]] = {}
         self.hedge, self.plan, self.period = (vocab.get(f, -1) for f in ("x:hedge", "x:plan", "x:period"))
 
@@ -207,6 +209,11 @@ class FeatureIds:
                 self.headings.clear()
             got = self.headings[heading] = set(map(self.h.__getitem__, filter(str.isalnum, words(heading)[:12])))
         return got
+
+    @cached_property
+    def tokens(self) -> "TokenCodes":
+        """The vocabulary's words as codes (built on first use: it reads the whole vocabulary)."""
+        return TokenCodes(self.vocab)
 
 
 def document_feature_ids(extracted: ExtractedText, doc_type: str, findings: dict[str, list[Finding]],
@@ -230,6 +237,61 @@ def document_feature_ids(extracted: ExtractedText, doc_type: str, findings: dict
 _TOKEN_OR_GAP = re.compile(_TOKEN.pattern + r"|\0")
 _WORD, _PUNCTUATION, _GAP, _NEGATOR = 0, 1, 2, 3  # kinds of token (a negator is a word too)
 _KINDS = {**dict.fromkeys(",;:()", _PUNCTUATION), "\0": _GAP, **dict.fromkeys(_NEGATORS, _NEGATOR)}
+_PLAIN_WORD = re.compile(r"[a-z0-9]+")
+
+
+class TokenCodes:
+    """Every token `lowered_words` can give, as a small integer, with the ids of the `w:` and
+    `p:` features it names and, per pair of codes, the `b:` feature's id: a document's tokens
+    are mapped to codes by one dict lookup each, and everything after that is array indexing.
+
+    Exact: the code table holds every word of the vocabulary's `w:`, `p:` and `b:` features (a
+    `b:` name is two words parted by `_`, which no token holds), so a word without a code (code
+    0) names no feature, alone or in a pair. Punctuation, the NUL between sentences and the
+    negators have codes of their own, for their kind of token."""
+
+    OTHER = 0  # any word the vocabulary's features do not name
+
+    def __init__(self, vocab: dict[str, int]) -> None:
+        code: dict[str, int] = {}
+        for tok in [*_KINDS, *(k[2:] for k in vocab if k.startswith(("w:", "p:")))]:
+            code.setdefault(tok, len(code) + 1)
+        pairs: list[tuple[str, str, int]] = []
+        for name, j in vocab.items():
+            if name.startswith("b:"):
+                parts = name[2:].split("_")
+                if len(parts) == 2 and all(map(_PLAIN_WORD.fullmatch, parts)):
+                    a, b = parts
+                    pairs.append((code.setdefault(a, len(code) + 1), code.setdefault(b, len(code) + 1), j))
+        size = len(code) + 1
+        self.code = code
+        self.kind = np.full(size, _WORD, dtype=np.int8)
+        self.kind[[code[t] for t in _KINDS]] = list(_KINDS.values())
+        self.w, self.p = np.full(size, -1, dtype=np.intp), np.full(size, -1, dtype=np.intp)
+        for tok, c in code.items():
+            self.w[c] = vocab.get("w:" + tok, -1)
+            self.p[c] = vocab.get("p:" + tok, -1)
+        self.size = size
+        keys = np.asarray([a * size + b for a, b, _ in pairs], dtype=np.int64)
+        order = np.argsort(keys)
+        self.pair_keys = keys[order]
+        self.pair_ids = np.asarray([j for _, _, j in pairs], dtype=np.intp)[order]
+
+    def codes(self, toks: list[str]) -> np.ndarray:
+        """The code of each token."""
+        return np.fromiter(map(self.code.get, toks, repeat(self.OTHER, len(toks))), dtype=np.intp, count=len(toks))
+
+    def pair(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """The `b:` ids of the pairs (first[i], second[i]) of codes (-1: not in the vocabulary)."""
+        keys = first.astype(np.int64) * self.size + second
+        if not len(self.pair_keys):
+            return np.full(len(keys), -1, dtype=np.intp)
+        # looked up in ascending order: each search starts where the last one ended (cache friendly)
+        order = np.argsort(keys)
+        at = np.empty_like(order)
+        at[order] = np.searchsorted(self.pair_keys, keys[order])
+        np.minimum(at, len(self.pair_keys) - 1, out=at)
+        return np.where(self.pair_keys[at] == keys, self.pair_ids[at], -1)
 
 
 def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: dict[str, list[Finding]],
@@ -239,7 +301,8 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
 
     The same id sets as `document_features` (less the constant ones), built for the whole document
     at once, so that most sentences cost no Python steps of their own: the text is cut into tokens
-    by one regex, words and word pairs are mapped to ids by one `map` each, and a sort removes the
+    by one regex, the tokens are mapped to codes by one `map` (TokenCodes), words, word pairs and
+    context words to ids by indexing arrays with those codes, and a sort removes the
     duplicates. Only the sentences with a negator (whose words `mark_negation` marks) go through
     the per-sentence code."""
     text, blocks, sents = extracted.text, extracted.blocks, extracted.sentences
@@ -262,8 +325,9 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
     # a NUL inside a sentence parts words as a space does (neither is in a word), but must not end it
     body = together[0] if "\0" not in text else "\0".join(low.replace("\0", " ") for low in lows)
     toks = _TOKEN_OR_GAP.findall(body.replace("’", "'").replace("n't", " not").replace("cannot", "can not"))
-    size = len(toks)
-    kind = np.fromiter(map(_KINDS.get, toks, repeat(_WORD, size)), dtype=np.int8, count=size)
+    table = ids.tokens
+    code = table.codes(toks)
+    kind = table.kind[code]
     gap = kind == _GAP
     word = (kind == _WORD) | (kind == _NEGATOR)
     sentence = np.cumsum(gap)  # each token's sentence (n - 1 gaps in all)
@@ -271,14 +335,13 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
     negated[sentence[kind == _NEGATOR]] = True
     # words and word pairs of the sentences without a negator: punctuation dropped, no marks
     plain = word & ~negated[sentence]
-    words_ = list(compress(toks, plain.tolist()))
+    plain_code = code[plain]
     where = sentence[plain]
     row_arrays.append(where)
-    col_arrays.append(np.fromiter(map(ids.w.__getitem__, words_), dtype=np.intp, count=len(words_)))
+    col_arrays.append(table.w[plain_code])
     same = where[1:] == where[:-1]
     row_arrays.append(where[1:][same])
-    col_arrays.append(np.fromiter(map(ids.b.__getitem__, compress(zip(words_, words_[1:]), same.tolist())),
-                                  dtype=np.intp, count=int(same.sum())))
+    col_arrays.append(table.pair(plain_code[:-1][same], plain_code[1:][same]))
     # the sentences with a negator, one by one
     w, b = ids.w.__getitem__, ids.b.__getitem__
     for i in np.flatnonzero(negated).tolist():
@@ -315,9 +378,8 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
         take[heading_sentence[:-1]] = 0
         at = np.repeat(gaps - take, take) + (np.arange(int(take.sum())) - np.repeat(np.cumsum(take) - take, take))
         kept = word[at]
-        context = list(map(toks.__getitem__, at[kept].tolist()))
         row_arrays.append(np.repeat(np.arange(1, n), take)[kept])
-        col_arrays.append(np.fromiter(map(ids.p.__getitem__, context), dtype=np.intp, count=len(context)))
+        col_arrays.append(table.p[code[at[kept]]])
     r = ids.vocab.get
     for i, tags in enumerate(rule_hits_by_sentence(extracted, findings)):
         if tags:
