@@ -9,10 +9,9 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cached_property
 from itertools import repeat
-from typing import Any
 
 import numpy as np
 
@@ -82,12 +81,7 @@ def joined(lows: list[str]) -> Joined:
 
 
 def words(sentence: str) -> list[str]:
-    return lowered_words(sentence.lower())
-
-
-def lowered_words(low: str) -> list[str]:
-    """`words` of an already lower-cased sentence (the reading pass lower-cases each sentence once)."""
-    return _TOKEN.findall(low.replace("’", "'").replace("n't", " not").replace("cannot", "can not"))
+    return _TOKEN.findall(sentence.lower().replace("’", "'").replace("n't", " not").replace("cannot", "can not"))
 
 
 def mark_negation(toks: list[str]) -> list[str]:
@@ -167,32 +161,12 @@ def document_features(extracted: ExtractedText, doc_type: str, findings: dict[st
 _MENTIONS_HEDGE, _MENTIONS_PLAN, _MENTIONS_PERIOD = Mentions(_HEDGE), Mentions(_PLAN), Mentions(_NUMBER_PERIOD)
 
 
-class _VocabIds(dict):
-    """key -> vocabulary id of the feature it names (-1: not in the vocabulary), looked up once:
-    later sentences map their words to ids without building feature strings."""
-
-    LIMIT = 400_000  # words and word pairs of the documents read so far; never grow without bound
-
-    def __init__(self, vocab: dict[str, int], name: Callable[[Any], str]) -> None:
-        super().__init__()
-        self.vocab, self.name = vocab, name
-
-    def __missing__(self, key: Any) -> int:
-        if len(self) > self.LIMIT:
-            self.clear()
-        got = self[key] = self.vocab.get(self.name(key), -1)
-        return got
-
-
 class FeatureIds:
     """A model vocabulary's ids of the features `sentence_features` names, computed without the
-    names: the reading path (`document_feature_ids`). Caches grow with the words seen."""
+    names: the reading path (`document_feature_ids`)."""
 
     def __init__(self, vocab: dict[str, int]) -> None:
         self.vocab = vocab
-        self.w = _VocabIds(vocab, "w:".__add__)
-        self.b = _VocabIds(vocab, lambda pair: f"b:{pair[0]}_{pair[1]}")
-        self.h = _VocabIds(vocab, "h:".__add__)
         self.headings: dict[str, set[int]] = {}
         self.hedge, self.plan, self.period = (vocab.get(f, -1) for f in ("x:hedge", "x:plan", "x:period"))
 
@@ -207,7 +181,7 @@ class FeatureIds:
         if got is None:
             if len(self.headings) > 10_000:
                 self.headings.clear()
-            got = self.headings[heading] = set(map(self.h.__getitem__, filter(str.isalnum, words(heading)[:12])))
+            got = self.headings[heading] = {self.vocab.get("h:" + t, -1) for t in words(heading)[:12] if t.isalnum()}
         return got
 
     @cached_property
@@ -233,46 +207,53 @@ def document_feature_ids(extracted: ExtractedText, doc_type: str, findings: dict
     return out, constant, lows
 
 
-#: the tokens of `lowered_words`, plus the NUL that `joined` puts between sentences
+#: the tokens of `words`, plus the NUL that `joined` puts between sentences
 _TOKEN_OR_GAP = re.compile(_TOKEN.pattern + r"|\0")
 _WORD, _PUNCTUATION, _GAP, _NEGATOR = 0, 1, 2, 3  # kinds of token (a negator is a word too)
 _KINDS = {**dict.fromkeys(",;:()", _PUNCTUATION), "\0": _GAP, **dict.fromkeys(_NEGATORS, _NEGATOR)}
-_PLAIN_WORD = re.compile(r"[a-z0-9]+")
+_FEATURE_WORD = re.compile(r"~?[a-z0-9]+")  # a word of a feature name: a token, marked `~` in a negation's scope
 
 
 class TokenCodes:
-    """Every token `lowered_words` can give, as a small integer, with the ids of the `w:` and
-    `p:` features it names and, per pair of codes, the `b:` feature's id: a document's tokens
-    are mapped to codes by one dict lookup each, and everything after that is array indexing.
+    """Every token `words` can give, as a small integer, with the ids of the `w:` and
+    `p:` features it names, the code of its form in a negation's scope (`~word`) and, per pair
+    of codes, the `b:` feature's id: a document's tokens are mapped to codes by one dict lookup
+    each, and everything after that is array indexing.
 
     Exact: the code table holds every word of the vocabulary's `w:`, `p:` and `b:` features (a
-    `b:` name is two words parted by `_`, which no token holds), so a word without a code (code
-    0) names no feature, alone or in a pair. Punctuation, the NUL between sentences and the
-    negators have codes of their own, for their kind of token."""
+    `b:` name is two words parted by `_`, which no token holds) and, for each `~word`, the word,
+    so a token without a code (code 0) names no feature, alone, marked or in a pair.
+    Punctuation, the NUL between sentences, the negators and the words that end a negation's
+    scope have codes of their own, for their kind of token."""
 
     OTHER = 0  # any word the vocabulary's features do not name
 
     def __init__(self, vocab: dict[str, int]) -> None:
-        code: dict[str, int] = {}
-        for tok in [*_KINDS, *(k[2:] for k in vocab if k.startswith(("w:", "p:")))]:
-            code.setdefault(tok, len(code) + 1)
         pairs: list[tuple[str, str, int]] = []
         for name, j in vocab.items():
             if name.startswith("b:"):
                 parts = name[2:].split("_")
-                if len(parts) == 2 and all(map(_PLAIN_WORD.fullmatch, parts)):
-                    a, b = parts
-                    pairs.append((code.setdefault(a, len(code) + 1), code.setdefault(b, len(code) + 1), j))
-        size = len(code) + 1
+                if len(parts) == 2 and all(map(_FEATURE_WORD.fullmatch, parts)):
+                    pairs.append((parts[0], parts[1], j))
+        code: dict[str, int] = {}
+        for tok in [*_KINDS, *_BREAKERS, *(k[2:] for k in vocab if k.startswith(("w:", "p:"))),
+                    *(t for a, b, _ in pairs for t in (a, b))]:
+            code.setdefault(tok, len(code) + 1)
+            if tok.startswith("~"):
+                code.setdefault(tok[1:], len(code) + 1)
+        size = self.size = len(code) + 1
         self.code = code
         self.kind = np.full(size, _WORD, dtype=np.int8)
         self.kind[[code[t] for t in _KINDS]] = list(_KINDS.values())
+        self.breaks = np.zeros(size, dtype=bool)  # ends a negation's scope
+        self.breaks[[code[t] for t in _BREAKERS]] = True
         self.w, self.p = np.full(size, -1, dtype=np.intp), np.full(size, -1, dtype=np.intp)
+        self.marked = np.full(size, self.OTHER, dtype=np.intp)
         for tok, c in code.items():
             self.w[c] = vocab.get("w:" + tok, -1)
             self.p[c] = vocab.get("p:" + tok, -1)
-        self.size = size
-        keys = np.asarray([a * size + b for a, b, _ in pairs], dtype=np.int64)
+            self.marked[c] = code.get("~" + tok, self.OTHER)
+        keys = np.asarray([code[a] * size + code[b] for a, b, _ in pairs], dtype=np.int64)
         order = np.argsort(keys)
         self.pair_keys = keys[order]
         self.pair_ids = np.asarray([j for _, _, j in pairs], dtype=np.intp)[order]
@@ -301,10 +282,9 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
 
     The same id sets as `document_features` (less the constant ones), built for the whole document
     at once, so that most sentences cost no Python steps of their own: the text is cut into tokens
-    by one regex, the tokens are mapped to codes by one `map` (TokenCodes), words, word pairs and
-    context words to ids by indexing arrays with those codes, and a sort removes the
-    duplicates. Only the sentences with a negator (whose words `mark_negation` marks) go through
-    the per-sentence code."""
+    by one regex, the tokens are mapped to codes by one `map` (TokenCodes), negation scopes are
+    found with array operations, words, word pairs and context words are mapped to ids by
+    indexing arrays with those codes, and a sort removes the duplicates."""
     text, blocks, sents = extracted.text, extracted.blocks, extracted.sentences
     n = len(sents)
     lows = [text[s.start:s.end].lower() for s in sents]
@@ -331,24 +311,21 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
     gap = kind == _GAP
     word = (kind == _WORD) | (kind == _NEGATOR)
     sentence = np.cumsum(gap)  # each token's sentence (n - 1 gaps in all)
-    negated = np.zeros(n, dtype=bool)
-    negated[sentence[kind == _NEGATOR]] = True
-    # words and word pairs of the sentences without a negator: punctuation dropped, no marks
-    plain = word & ~negated[sentence]
-    plain_code = code[plain]
-    where = sentence[plain]
+    # `mark_negation` on every sentence at once: a word is in a negation's scope when the last
+    # token before it that sets or ends a scope is a negator, at most NEG_WINDOW tokens back
+    # (the tokens between are words of the scope: each took one of its places)
+    event = table.breaks[code] | gap | (kind == _NEGATOR)
+    place = np.arange(len(code))
+    last = np.maximum.accumulate(np.where(event, place, -1))
+    scoped = ~event & (last >= 0) & (place - last <= NEG_WINDOW) & (kind[last] == _NEGATOR)
+    # words (marked or not) and word pairs: punctuation dropped
+    kept = np.where(scoped, table.marked[code], code)[word]
+    where = sentence[word]
     row_arrays.append(where)
-    col_arrays.append(table.w[plain_code])
+    col_arrays.append(table.w[kept])
     same = where[1:] == where[:-1]
     row_arrays.append(where[1:][same])
-    col_arrays.append(table.pair(plain_code[:-1][same], plain_code[1:][same]))
-    # the sentences with a negator, one by one
-    w, b = ids.w.__getitem__, ids.b.__getitem__
-    for i in np.flatnonzero(negated).tolist():
-        marked = mark_negation(lowered_words(lows[i]))
-        got = list(map(w, marked)) + list(map(b, zip(marked, marked[1:])))
-        rows.extend([i] * len(got))
-        cols.extend(got)
+    col_arrays.append(table.pair(kept[:-1][same], kept[1:][same]))
     # the heading of the section, for a sentence that is not a heading itself
     block_of = [s.block for s in sents]
     heading_sentence = np.zeros(n, dtype=bool)
