@@ -56,8 +56,10 @@ def _classify(text: str) -> str | None:
 
 def _settled(shares: dict[str, int], left: int) -> bool:
     """Whether the leading language stays the answer whatever the LEFT characters still to classify
-    read as: it keeps more than half and at least MIXED_SHARE of the text even if they all go to
-    another language (its share then only grows: a/(b+y) <= (a+x)/(b+y) for x <= y <= LEFT)."""
+    read as. With A of the B characters classified so far, it ends with (A + x) / (B + y) >=
+    A / (B + LEFT) of the text (0 <= x <= y <= LEFT): if that is more than half and at least
+    MIXED_SHARE, it stays first and the text is not mixed (float division is monotonic, so the
+    final `< MIXED_SHARE` test cannot flip either)."""
     lead, total = max(shares.values()), sum(shares.values()) + left
     return 2 * lead > total and lead / total >= MIXED_SHARE
 

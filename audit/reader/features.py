@@ -185,8 +185,8 @@ class FeatureIds:
         return got
 
     @cached_property
-    def tokens(self) -> "TokenCodes":
-        """The vocabulary's words as codes (built on first use: it reads the whole vocabulary)."""
+    def tokens(self) -> TokenCodes:
+        """The codes of the tokens seen, with the ids they name."""
         return TokenCodes(self.vocab)
 
 
@@ -211,68 +211,76 @@ def document_feature_ids(extracted: ExtractedText, doc_type: str, findings: dict
 _TOKEN_OR_GAP = re.compile(_TOKEN.pattern + r"|\0")
 _WORD, _PUNCTUATION, _GAP, _NEGATOR = 0, 1, 2, 3  # kinds of token (a negator is a word too)
 _KINDS = {**dict.fromkeys(",;:()", _PUNCTUATION), "\0": _GAP, **dict.fromkeys(_NEGATORS, _NEGATOR)}
-_FEATURE_WORD = re.compile(r"~?[a-z0-9]+")  # a word of a feature name: a token, marked `~` in a negation's scope
 
 
-class TokenCodes:
-    """Every token `words` can give, as a small integer, with the ids of the `w:` and
-    `p:` features it names, the code of its form in a negation's scope (`~word`) and, per pair
-    of codes, the `b:` feature's id: a document's tokens are mapped to codes by one dict lookup
-    each, and everything after that is array indexing.
+class TokenCodes(dict):
+    """Token -> code, a small integer given to each token on first sight, with per code the ids of
+    the `w:` and `p:` features the token names (-1: not in the vocabulary), its kind, whether it
+    ends a negation's scope and the code of its form in one (`~token`); and, per pair of codes, the
+    id of the `b:` feature (`pair`). A document's tokens are mapped to codes by one dict lookup
+    each, and everything after that is array indexing. Each id is looked up in the vocabulary once,
+    the first time its token (or pair) is seen; the tables never grow beyond about LIMIT."""
 
-    Exact: the code table holds every word of the vocabulary's `w:`, `p:` and `b:` features (a
-    `b:` name is two words parted by `_`, which no token holds) and, for each `~word`, the word,
-    so a token without a code (code 0) names no feature, alone, marked or in a pair.
-    Punctuation, the NUL between sentences, the negators and the words that end a negation's
-    scope have codes of their own, for their kind of token."""
-
-    OTHER = 0  # any word the vocabulary's features do not name
+    LIMIT = 400_000  # tokens, and pairs, of the documents read so far
 
     def __init__(self, vocab: dict[str, int]) -> None:
-        pairs: list[tuple[str, str, int]] = []
-        for name, j in vocab.items():
-            if name.startswith("b:"):
-                parts = name[2:].split("_")
-                if len(parts) == 2 and all(map(_FEATURE_WORD.fullmatch, parts)):
-                    pairs.append((parts[0], parts[1], j))
-        code: dict[str, int] = {}
-        for tok in [*_KINDS, *_BREAKERS, *(k[2:] for k in vocab if k.startswith(("w:", "p:"))),
-                    *(t for a, b, _ in pairs for t in (a, b))]:
-            code.setdefault(tok, len(code) + 1)
-            if tok.startswith("~"):
-                code.setdefault(tok[1:], len(code) + 1)
-        size = self.size = len(code) + 1
-        self.code = code
-        self.kind = np.full(size, _WORD, dtype=np.int8)
-        self.kind[[code[t] for t in _KINDS]] = list(_KINDS.values())
-        self.breaks = np.zeros(size, dtype=bool)  # ends a negation's scope
-        self.breaks[[code[t] for t in _BREAKERS]] = True
-        self.w, self.p = np.full(size, -1, dtype=np.intp), np.full(size, -1, dtype=np.intp)
-        self.marked = np.full(size, self.OTHER, dtype=np.intp)
-        for tok, c in code.items():
-            self.w[c] = vocab.get("w:" + tok, -1)
-            self.p[c] = vocab.get("p:" + tok, -1)
-            self.marked[c] = code.get("~" + tok, self.OTHER)
-        keys = np.asarray([code[a] * size + code[b] for a, b, _ in pairs], dtype=np.int64)
-        order = np.argsort(keys)
-        self.pair_keys = keys[order]
-        self.pair_ids = np.asarray([j for _, _, j in pairs], dtype=np.intp)[order]
+        super().__init__()
+        self.vocab = vocab
+        self._reset()
+
+    def _reset(self) -> None:
+        self.clear()
+        self.names: list[str] = []  # code -> token
+        self.kind = np.zeros(0, dtype=np.int8)
+        self.breaks = np.zeros(0, dtype=bool)
+        self.w, self.p, self.marked = (np.zeros(0, dtype=np.intp) for _ in range(3))
+        self.pairs = _PairIds(self)
+
+    def __missing__(self, token: str) -> int:
+        code = self[token] = len(self.names)
+        self.names.append(token)
+        return code
 
     def codes(self, toks: list[str]) -> np.ndarray:
-        """The code of each token."""
-        return np.fromiter(map(self.code.get, toks, repeat(self.OTHER, len(toks))), dtype=np.intp, count=len(toks))
+        """The code of each token (the tables then cover them all)."""
+        if len(self.names) > self.LIMIT:
+            self._reset()
+        if len(self.pairs) > self.LIMIT:
+            self.pairs.clear()
+        got = np.fromiter(map(self.__getitem__, toks), dtype=np.intp, count=len(toks))
+        self._extend()
+        return got
+
+    def _extend(self) -> None:
+        """The tables' rows for the tokens given a code since the last call, and their `~` forms."""
+        start = len(self.w)
+        if start == len(self.names):
+            return
+        marked = [self["~" + t] if t.isalnum() else -1 for t in self.names[start:]]  # may add `~` forms
+        marked += [-1] * (len(self.names) - start - len(marked))  # (those have no form of their own)
+        new, get = self.names[start:], self.vocab.get
+        self.kind = np.append(self.kind, np.array([_KINDS.get(t, _WORD) for t in new], dtype=np.int8))
+        self.breaks = np.append(self.breaks, np.array([t in _BREAKERS for t in new], dtype=bool))
+        self.w = np.append(self.w, np.array([get("w:" + t, -1) for t in new], dtype=np.intp))
+        self.p = np.append(self.p, np.array([get("p:" + t, -1) for t in new], dtype=np.intp))
+        self.marked = np.append(self.marked, np.array(marked, dtype=np.intp))
 
     def pair(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """The `b:` ids of the pairs (first[i], second[i]) of codes (-1: not in the vocabulary)."""
-        keys = first.astype(np.int64) * self.size + second
-        if not len(self.pair_keys):
-            return np.full(len(keys), -1, dtype=np.intp)
-        # looked up in ascending order: each search starts where the last one ended (cache friendly)
-        order = np.argsort(keys)
-        at = np.empty_like(order)
-        at[order] = np.searchsorted(self.pair_keys, keys[order])
-        np.minimum(at, len(self.pair_keys) - 1, out=at)
-        return np.where(self.pair_keys[at] == keys, self.pair_ids[at], -1)
+        keys = (first.astype(np.int64) << 32 | second).tolist()
+        return np.fromiter(map(self.pairs.__getitem__, keys), dtype=np.intp, count=len(keys))
+
+
+class _PairIds(dict):
+    """(first code << 32 | second code) -> the id of the `b:` feature of that pair of tokens."""
+
+    def __init__(self, codes: TokenCodes) -> None:
+        super().__init__()
+        self.names, self.vocab = codes.names, codes.vocab
+
+    def __missing__(self, key: int) -> int:
+        got = self[key] = self.vocab.get(f"b:{self.names[key >> 32]}_{self.names[key & 0xFFFFFFFF]}", -1)
+        return got
 
 
 def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: dict[str, list[Finding]],
@@ -318,14 +326,14 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
     place = np.arange(len(code))
     last = np.maximum.accumulate(np.where(event, place, -1))
     scoped = ~event & (last >= 0) & (place - last <= NEG_WINDOW) & (kind[last] == _NEGATOR)
-    # words (marked or not) and word pairs: punctuation dropped
-    kept = np.where(scoped, table.marked[code], code)[word]
+    # the words as they are read (marked or not) and their pairs: punctuation dropped
+    form = np.where(scoped, table.marked[code], code)[word]
     where = sentence[word]
     row_arrays.append(where)
-    col_arrays.append(table.w[kept])
+    col_arrays.append(table.w[form])
     same = where[1:] == where[:-1]
     row_arrays.append(where[1:][same])
-    col_arrays.append(table.pair(kept[:-1][same], kept[1:][same]))
+    col_arrays.append(table.pair(form[:-1][same], form[1:][same]))
     # the heading of the section, for a sentence that is not a heading itself
     block_of = [s.block for s in sents]
     heading_sentence = np.zeros(n, dtype=bool)
