@@ -5,6 +5,12 @@ The detector is py3langid (a pure-Python langid.py with its model in the package
 The text decides when there is enough of it to tell (MIN_CHARS letters); the declaration decides
 only for short texts, or when the detector's guess is one of several close candidates. A
 declaration the text contradicts is reported as a warning.
+
+Detection classifies a sample of the blocks one by one (py3langid's full computation on each) and
+stops as soon as the chunks left could no longer change the answer: when the leading language
+would keep more than half and at least MIXED_SHARE of the sample even if every chunk left read as
+another one. The answer is then the one the whole sample gives, on any document, not a guess;
+only the cost of the chunks that could not matter is saved.
 """
 
 from __future__ import annotations
@@ -48,22 +54,37 @@ def _classify(text: str) -> str | None:
     return None if not lang or lang in NOT_LANGUAGE else lang
 
 
+def _settled(shares: dict[str, int], left: int) -> bool:
+    """Whether the leading language stays the answer whatever the LEFT characters still to classify
+    read as. With A of the B characters classified so far, it ends with (A + x) / (B + y) >=
+    A / (B + LEFT) of the text (0 <= x <= y <= LEFT): if that is more than half and at least
+    MIXED_SHARE, it stays first and the text is not mixed (float division is monotonic, so the
+    final `< MIXED_SHARE` test cannot flip either)."""
+    lead, total = max(shares.values()), sum(shares.values()) + left
+    return 2 * lead > total and lead / total >= MIXED_SHARE
+
+
 def detect(text: str, spans=()) -> str | None:
     """The language the text reads as (`mul` for a document in several), or None when there are too
     few letters to tell. SPANS, (start, end) of the text's blocks, are classified one by one and
-    weighed by length, so a bilingual page is seen as such."""
+    weighed by length, so a bilingual page is seen as such; once the rest of the sample can no
+    longer change the answer (`_settled`), it is not classified."""
     shares: dict[str, int] = {}
     blocks = [(a, b) for a, b in spans if b - a >= MIN_BLOCK_LETTERS]
     total = sum(b - a for a, b in blocks)
     # a sample spread evenly over the document: every k-th block, about BUDGET characters in all
     stride = max(1, round(total / BUDGET)) if total > BUDGET else 1
-    for start, end in blocks[::stride]:
-        chunk = text[start:min(end, start + 1500)]
+    chunks = [text[start:min(end, start + 1500)] for start, end in blocks[::stride]]
+    left = sum(map(len, chunks))  # what the chunks not yet classified could still add
+    for chunk in chunks:
+        left -= len(chunk)
         if sum(map(str.isalpha, chunk)) < MIN_BLOCK_LETTERS:
             continue
         lang = _classify(chunk)
         if lang:
             shares[lang] = shares.get(lang, 0) + len(chunk)
+            if _settled(shares, left):
+                break
     if shares:
         total = sum(shares.values())
         ranked = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -9,9 +9,9 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Callable, Iterable
-from itertools import compress, repeat
-from typing import Any
+from collections.abc import Iterable
+from functools import cached_property
+from itertools import repeat
 
 import numpy as np
 
@@ -39,7 +39,9 @@ class Mentions:
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.search = pattern.search
         sets = required_sets(pattern) if pattern.pattern == pattern.pattern.lower() else ()
-        self.literals = tuple(sorted(max(sets, key=lambda s: (min(map(len, s)), -len(s))))) if sets else ()
+        # the set whose literals, shortest first, are longest: "at " or "if " would hold nearly every
+        # sentence, where "discretion" or "feasible" hold few
+        self.literals = tuple(sorted(max(sets, key=lambda s: sorted(map(len, s))))) if sets else ()
         if any("\0" in lit or not lit for lit in self.literals):  # `among` needs literals that cannot span two sentences
             self.literals = ()
 
@@ -79,12 +81,7 @@ def joined(lows: list[str]) -> Joined:
 
 
 def words(sentence: str) -> list[str]:
-    return lowered_words(sentence.lower())
-
-
-def lowered_words(low: str) -> list[str]:
-    """`words` of an already lower-cased sentence (the reading pass lower-cases each sentence once)."""
-    return _TOKEN.findall(low.replace("’", "'").replace("n't", " not").replace("cannot", "can not"))
+    return _TOKEN.findall(sentence.lower().replace("’", "'").replace("n't", " not").replace("cannot", "can not"))
 
 
 def mark_negation(toks: list[str]) -> list[str]:
@@ -164,33 +161,12 @@ def document_features(extracted: ExtractedText, doc_type: str, findings: dict[st
 _MENTIONS_HEDGE, _MENTIONS_PLAN, _MENTIONS_PERIOD = Mentions(_HEDGE), Mentions(_PLAN), Mentions(_NUMBER_PERIOD)
 
 
-class _VocabIds(dict):
-    """key -> vocabulary id of the feature it names (-1: not in the vocabulary), looked up once:
-    later sentences map their words to ids without building feature strings."""
-
-    LIMIT = 400_000  # words and word pairs of the documents read so far; never grow without bound
-
-    def __init__(self, vocab: dict[str, int], name: Callable[[Any], str]) -> None:
-        super().__init__()
-        self.vocab, self.name = vocab, name
-
-    def __missing__(self, key: Any) -> int:
-        if len(self) > self.LIMIT:
-            self.clear()
-        got = self[key] = self.vocab.get(self.name(key), -1)
-        return got
-
-
 class FeatureIds:
     """A model vocabulary's ids of the features `sentence_features` names, computed without the
-    names: the reading path (`document_feature_ids`). Caches grow with the words seen."""
+    names: the reading path (`document_feature_ids`)."""
 
     def __init__(self, vocab: dict[str, int]) -> None:
         self.vocab = vocab
-        self.w = _VocabIds(vocab, "w:".__add__)
-        self.b = _VocabIds(vocab, lambda pair: f"b:{pair[0]}_{pair[1]}")
-        self.h = _VocabIds(vocab, "h:".__add__)
-        self.p = _VocabIds(vocab, "p:".__add__)
         self.headings: dict[str, set[int]] = {}
         self.hedge, self.plan, self.period = (vocab.get(f, -1) for f in ("x:hedge", "x:plan", "x:period"))
 
@@ -205,8 +181,13 @@ class FeatureIds:
         if got is None:
             if len(self.headings) > 10_000:
                 self.headings.clear()
-            got = self.headings[heading] = set(map(self.h.__getitem__, filter(str.isalnum, words(heading)[:12])))
+            got = self.headings[heading] = {self.vocab.get("h:" + t, -1) for t in words(heading)[:12] if t.isalnum()}
         return got
+
+    @cached_property
+    def tokens(self) -> TokenCodes:
+        """The codes of the tokens seen, with the ids they name."""
+        return TokenCodes(self.vocab)
 
 
 def document_feature_ids(extracted: ExtractedText, doc_type: str, findings: dict[str, list[Finding]],
@@ -226,10 +207,80 @@ def document_feature_ids(extracted: ExtractedText, doc_type: str, findings: dict
     return out, constant, lows
 
 
-#: the tokens of `lowered_words`, plus the NUL that `joined` puts between sentences
+#: the tokens of `words`, plus the NUL that `joined` puts between sentences
 _TOKEN_OR_GAP = re.compile(_TOKEN.pattern + r"|\0")
 _WORD, _PUNCTUATION, _GAP, _NEGATOR = 0, 1, 2, 3  # kinds of token (a negator is a word too)
 _KINDS = {**dict.fromkeys(",;:()", _PUNCTUATION), "\0": _GAP, **dict.fromkeys(_NEGATORS, _NEGATOR)}
+
+
+class TokenCodes(dict):
+    """Token -> code, a small integer given to each token on first sight, with per code the ids of
+    the `w:` and `p:` features the token names (-1: not in the vocabulary), its kind, whether it
+    ends a negation's scope and the code of its form in one (`~token`); and, per pair of codes, the
+    id of the `b:` feature (`pair`). A document's tokens are mapped to codes by one dict lookup
+    each, and everything after that is array indexing. Each id is looked up in the vocabulary once,
+    the first time its token (or pair) is seen; the tables never grow beyond about LIMIT."""
+
+    LIMIT = 400_000  # tokens, and pairs, of the documents read so far
+
+    def __init__(self, vocab: dict[str, int]) -> None:
+        super().__init__()
+        self.vocab = vocab
+        self._reset()
+
+    def _reset(self) -> None:
+        self.clear()
+        self.names: list[str] = []  # code -> token
+        self.kind = np.zeros(0, dtype=np.int8)
+        self.breaks = np.zeros(0, dtype=bool)
+        self.w, self.p, self.marked = (np.zeros(0, dtype=np.intp) for _ in range(3))
+        self.pairs = _PairIds(self)
+
+    def __missing__(self, token: str) -> int:
+        code = self[token] = len(self.names)
+        self.names.append(token)
+        return code
+
+    def codes(self, toks: list[str]) -> np.ndarray:
+        """The code of each token (the tables then cover them all)."""
+        if len(self.names) > self.LIMIT:
+            self._reset()
+        if len(self.pairs) > self.LIMIT:
+            self.pairs.clear()
+        got = np.fromiter(map(self.__getitem__, toks), dtype=np.intp, count=len(toks))
+        self._extend()
+        return got
+
+    def _extend(self) -> None:
+        """The tables' rows for the tokens given a code since the last call, and their `~` forms."""
+        start = len(self.w)
+        if start == len(self.names):
+            return
+        marked = [self["~" + t] if t.isalnum() else -1 for t in self.names[start:]]  # may add `~` forms
+        marked += [-1] * (len(self.names) - start - len(marked))  # (those have no form of their own)
+        new, get = self.names[start:], self.vocab.get
+        self.kind = np.append(self.kind, np.array([_KINDS.get(t, _WORD) for t in new], dtype=np.int8))
+        self.breaks = np.append(self.breaks, np.array([t in _BREAKERS for t in new], dtype=bool))
+        self.w = np.append(self.w, np.array([get("w:" + t, -1) for t in new], dtype=np.intp))
+        self.p = np.append(self.p, np.array([get("p:" + t, -1) for t in new], dtype=np.intp))
+        self.marked = np.append(self.marked, np.array(marked, dtype=np.intp))
+
+    def pair(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """The `b:` ids of the pairs (first[i], second[i]) of codes (-1: not in the vocabulary)."""
+        keys = (first.astype(np.int64) << 32 | second).tolist()
+        return np.fromiter(map(self.pairs.__getitem__, keys), dtype=np.intp, count=len(keys))
+
+
+class _PairIds(dict):
+    """(first code << 32 | second code) -> the id of the `b:` feature of that pair of tokens."""
+
+    def __init__(self, codes: TokenCodes) -> None:
+        super().__init__()
+        self.names, self.vocab = codes.names, codes.vocab
+
+    def __missing__(self, key: int) -> int:
+        got = self[key] = self.vocab.get(f"b:{self.names[key >> 32]}_{self.names[key & 0xFFFFFFFF]}", -1)
+        return got
 
 
 def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: dict[str, list[Finding]],
@@ -239,9 +290,9 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
 
     The same id sets as `document_features` (less the constant ones), built for the whole document
     at once, so that most sentences cost no Python steps of their own: the text is cut into tokens
-    by one regex, words and word pairs are mapped to ids by one `map` each, and a sort removes the
-    duplicates. Only the sentences with a negator (whose words `mark_negation` marks) go through
-    the per-sentence code."""
+    by one regex, the tokens are mapped to codes by one `map` (TokenCodes), negation scopes are
+    found with array operations, words, word pairs and context words are mapped to ids by
+    indexing arrays with those codes, and a sort removes the duplicates."""
     text, blocks, sents = extracted.text, extracted.blocks, extracted.sentences
     n = len(sents)
     lows = [text[s.start:s.end].lower() for s in sents]
@@ -262,30 +313,27 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
     # a NUL inside a sentence parts words as a space does (neither is in a word), but must not end it
     body = together[0] if "\0" not in text else "\0".join(low.replace("\0", " ") for low in lows)
     toks = _TOKEN_OR_GAP.findall(body.replace("’", "'").replace("n't", " not").replace("cannot", "can not"))
-    size = len(toks)
-    kind = np.fromiter(map(_KINDS.get, toks, repeat(_WORD, size)), dtype=np.int8, count=size)
+    table = ids.tokens
+    code = table.codes(toks)
+    kind = table.kind[code]
     gap = kind == _GAP
     word = (kind == _WORD) | (kind == _NEGATOR)
     sentence = np.cumsum(gap)  # each token's sentence (n - 1 gaps in all)
-    negated = np.zeros(n, dtype=bool)
-    negated[sentence[kind == _NEGATOR]] = True
-    # words and word pairs of the sentences without a negator: punctuation dropped, no marks
-    plain = word & ~negated[sentence]
-    words_ = list(compress(toks, plain.tolist()))
-    where = sentence[plain]
+    # `mark_negation` on every sentence at once: a word is in a negation's scope when the last
+    # token before it that sets or ends a scope is a negator, at most NEG_WINDOW tokens back
+    # (the tokens between are words of the scope: each took one of its places)
+    event = table.breaks[code] | gap | (kind == _NEGATOR)
+    place = np.arange(len(code))
+    last = np.maximum.accumulate(np.where(event, place, -1))
+    scoped = ~event & (last >= 0) & (place - last <= NEG_WINDOW) & (kind[last] == _NEGATOR)
+    # the words as they are read (marked or not) and their pairs: punctuation dropped
+    form = np.where(scoped, table.marked[code], code)[word]
+    where = sentence[word]
     row_arrays.append(where)
-    col_arrays.append(np.fromiter(map(ids.w.__getitem__, words_), dtype=np.intp, count=len(words_)))
+    col_arrays.append(table.w[form])
     same = where[1:] == where[:-1]
     row_arrays.append(where[1:][same])
-    col_arrays.append(np.fromiter(map(ids.b.__getitem__, compress(zip(words_, words_[1:]), same.tolist())),
-                                  dtype=np.intp, count=int(same.sum())))
-    # the sentences with a negator, one by one
-    w, b = ids.w.__getitem__, ids.b.__getitem__
-    for i in np.flatnonzero(negated).tolist():
-        marked = mark_negation(lowered_words(lows[i]))
-        got = list(map(w, marked)) + list(map(b, zip(marked, marked[1:])))
-        rows.extend([i] * len(got))
-        cols.extend(got)
+    col_arrays.append(table.pair(form[:-1][same], form[1:][same]))
     # the heading of the section, for a sentence that is not a heading itself
     block_of = [s.block for s in sents]
     heading_sentence = np.zeros(n, dtype=bool)
@@ -315,9 +363,8 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
         take[heading_sentence[:-1]] = 0
         at = np.repeat(gaps - take, take) + (np.arange(int(take.sum())) - np.repeat(np.cumsum(take) - take, take))
         kept = word[at]
-        context = list(map(toks.__getitem__, at[kept].tolist()))
         row_arrays.append(np.repeat(np.arange(1, n), take)[kept])
-        col_arrays.append(np.fromiter(map(ids.p.__getitem__, context), dtype=np.intp, count=len(context)))
+        col_arrays.append(table.p[code[at[kept]]])
     r = ids.vocab.get
     for i, tags in enumerate(rule_hits_by_sentence(extracted, findings)):
         if tags:

@@ -15,8 +15,8 @@ import pytest
 
 from audit.extract import extract
 from audit.reader import learned
-from audit.reader.features import (FeatureIds, Mentions, document_feature_ids, document_features, document_topics,
-                                   mark_negation, topics_of, words)
+from audit.reader.features import (FeatureIds, Mentions, TokenCodes, document_feature_ids, document_features,
+                                   document_topics, mark_negation, topics_of, words)
 from audit.reader.learned import model_for, read_document
 from audit.reader.rules.matcher import find_all
 from audit.rubric.loader import load_rubric
@@ -133,10 +133,24 @@ def test_mentions_agree_with_the_search():
         assert mentions(low) == (pat.search(low) is not None)
 
 
-def test_feature_ids_cache_words_it_has_seen():
-    ids = FeatureIds({"w:data": 0, "b:data_sale": 1, "dt:other": 2})
-    assert ids.w["data"] == 0 and ids.w["sale"] == -1 and ids.b[("data", "sale")] == 1
+def test_token_codes_name_the_vocabulary_ids():
+    ids = FeatureIds({"w:data": 0, "b:data_sale": 1, "dt:other": 2, "w:~sell": 3, "b:not_~sell": 4, "p:data": 5})
+    table = ids.tokens
+    data, sale, sell, no, comma = table.codes(["data", "sale", "sell", "not", ","]).tolist()
+    assert table.w[data] == 0 and table.p[data] == 5 and table.w[sale] == table.p[sale] == -1
+    assert table.pair(np.array([data, sale]), np.array([sale, data])).tolist() == [1, -1]
+    assert table.w[table.marked[sell]] == 3 and table.pair(np.array([no]), np.array([table.marked[sell]])).tolist() == [4]
+    assert table.breaks[comma] and not table.breaks[data] and table.codes(["data"]).tolist() == [data]
     assert ids.constant("other") == [2] and ids.constant("product") == []
+
+
+def test_token_codes_start_again_past_their_limit(monkeypatch):
+    monkeypatch.setattr(TokenCodes, "LIMIT", 3)
+    table = FeatureIds({"w:data": 0, "b:data_sale": 1}).tokens
+    for _ in range(3):
+        data, sale = table.codes(["x", "y", "z", "data", "sale"]).tolist()[3:]
+        assert table.w[data] == 0 and table.pair(np.array([data]), np.array([sale])).tolist() == [1]
+    assert len(table) <= 2 * TokenCodes.LIMIT + 4
 
 
 def test_feature_ids_of_made_up_documents_are_the_reference_features(rubric):
