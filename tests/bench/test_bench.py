@@ -211,6 +211,37 @@ def test_combined_scan_finds_the_same_signals_as_plain_substring_tests():
             assert plan.chosen(text) == plain, text
 
 
+@pytest.mark.parametrize("table_words", [200_000, 60])
+def test_a_whole_document_at_once_chooses_what_one_sentence_at_a_time_does(table_words, monkeypatch):
+    """Plan.chosen_in (one tokenizing pass, numpy rows) against Plan.chosen sentence by sentence:
+    documents of random sentences with NULs, ignore-case twins, empty and repeated spans, words
+    the table has not seen, a table reset between documents; with a tiny table, the resets when
+    it fills and the sentence-by-sentence path of documents too big for it."""
+    import random
+
+    from audit.rubric.loader import load_rubric
+    from audit.reader.rules import prefilter
+
+    monkeypatch.setattr(prefilter, "MAX_TABLE_WORDS", table_words)
+
+    rubrics = [load_rubric(str(Path(__file__).parents[1] / "data" / "mini_rubric.toml")), load_rubric(None)]
+    rng = random.Random(5)
+    sentences = _sentences_for_prefilter(None) + ["A NUL\x00inside a warrant.", "\x00", "Plain words only."]
+    for r in rubrics:
+        plan = prefilter.plan_for(r.text_criteria)
+        for round_ in range(60):
+            if round_ == 30:
+                plan.row_table = prefilter._RowTable(plan)  # a fresh table sees every word anew
+            parts = [rng.choice(sentences) + rng.choice(["", " ", "\n", " x\u0130y "]) for _ in range(rng.randint(0, 40))]
+            text = " ".join(parts)
+            spans = []
+            for _ in range(rng.randint(0, 50)):
+                a = rng.randint(0, len(text))
+                spans.append((a, min(len(text), a + rng.randint(0, 200))))
+            spans += spans[:3]
+            assert plan.chosen_in(text, spans) == [plan.chosen(text[a:b]) for a, b in spans]
+
+
 def test_prefilter_literals_are_exact_prefixes():
     import re
 

@@ -88,11 +88,12 @@ def find_in_text(criteria: tuple[Criterion, ...], lexicon: Lexicon, extracted: E
     blocks = extracted.blocks
     plan = plan_for(criteria)
     pairs = plan.pairs
-    for s in extracted.sentences:
-        sentence = text[s.start : s.end]
-        chosen = plan.chosen(sentence)  # drops only signals that certainly do not fire (prefilter.py)
+    sentences = extracted.sentences
+    # drops only signals that certainly do not fire (prefilter.py), for all sentences at once
+    for s, chosen in zip(sentences, plan.chosen_in(text, [(s.start, s.end) for s in sentences])):
         if not chosen:
             continue
+        sentence = text[s.start : s.end]
         block = blocks[s.block]
         context = None
         for i in chosen:

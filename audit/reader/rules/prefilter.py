@@ -33,6 +33,8 @@ from functools import reduce
 from math import prod
 from operator import or_
 
+import numpy as np
+
 try:  # Python 3.11+
     from re import _constants as _c, _parser as _p
 except ImportError:  # pragma: no cover - Python < 3.11
@@ -321,6 +323,11 @@ class Plan:
         scanner = re.compile(f"(?=({_trie_regex(words)}))") if words else None
         self.word_masks = _WordMasks(bits, scanner)
         self.everything = tuple(range(len(self.pairs)))
+        # the same bits as numpy rows, for chosen_in(): row k holds the slots of set k
+        self.words_per_row = max(1, (n + 63) // 64)
+        self.row_mask_words = np.frombuffer(self.row_mask.to_bytes(self.words_per_row * 8, "little"), "<u8")
+        self.always_rows = self.word_rows(self.always)
+        self.row_table = _RowTable(self)
 
     def chosen(self, sentence: str) -> tuple[int, ...]:
         """Indices into :attr:`pairs` (rubric order) of the signals that may fire on the sentence."""
@@ -333,6 +340,48 @@ class Plan:
             if not ok:
                 return ()
             mask >>= n
+        return self._indices(ok)
+
+    def chosen_in(self, text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, ...]]:
+        """chosen() of each (start, end) span of TEXT, a whole document at once.
+
+        The same answers: the words of all sentences are cut by one regular expression, each
+        sentence's masks are ORed by numpy (rows of 64-bit words, one table row per word that
+        meets a set; the rest share a zero row), and the AND of the rows is taken for all
+        sentences together. Only the sentences that keep a signal are turned back into indices.
+        """
+        out: list[tuple[int, ...]] = [()] * len(spans)
+        lowered: list[str] = []
+        todo: list[int] = []
+        for j, (a, b) in enumerate(spans):
+            sentence = text[a:b]
+            if not sentence.isascii() and _TWINS.search(sentence):
+                out[j] = self.everything
+                continue
+            low = sentence.lower()
+            lowered.append(low.replace(_BREAK, " ") if _BREAK in low else low)  # NUL is no word character
+            todo.append(j)
+        if not todo:
+            return out
+        # each sentence opens with a break token (a zero row): no sentence is an empty segment
+        tokens = _WORD_OR_BREAK.findall(_BREAK + _BREAK.join(lowered))
+        if len(tokens) > MAX_TABLE_WORDS:  # a huge document: one sentence at a time, as chosen() does
+            for j in todo:
+                out[j] = self.chosen(text[spans[j][0]:spans[j][1]])
+            return out
+        if len(self.row_table) + len(tokens) > MAX_TABLE_WORDS:
+            self.row_table = _RowTable(self)
+        table = self.row_table
+        ids = np.fromiter(map(table.__getitem__, tokens), np.intp, len(tokens))
+        starts = np.flatnonzero(ids == _BREAK_ROW)
+        rows = np.bitwise_or.reduceat(table.matrix()[ids], starts, axis=0) | self.always_rows
+        ok = np.bitwise_and.reduce(rows.reshape(len(todo), self.rows, self.words_per_row), axis=1) & self.row_mask_words
+        for k in np.flatnonzero(ok.any(axis=1)).tolist():
+            out[todo[k]] = self._indices(int.from_bytes(ok[k].astype("<u8").tobytes(), "little"))
+        return out
+
+    def _indices(self, ok: int) -> tuple[int, ...]:
+        """Signal indices (rubric order) of the set bits of one row of slots."""
         got = []
         while ok:  # lowest bit first: rubric order
             low = ok & -ok
@@ -342,6 +391,52 @@ class Plan:
             slot_signal = self.slot_signal
             return tuple(dict.fromkeys(slot_signal[i] for i in got))
         return tuple(got)
+
+    def word_rows(self, mask: int) -> np.ndarray:
+        """A big-integer mask as rows x words_per_row 64-bit words (row k: the slots of set k)."""
+        n, words = self.n, self.words_per_row
+        out = np.zeros(self.rows * words, np.uint64)
+        for k in range(self.rows):
+            part = (mask >> (k * n)) & self.row_mask
+            if part:
+                out[k * words:(k + 1) * words] = np.frombuffer(part.to_bytes(words * 8, "little"), "<u8")
+        return out
+
+
+#: The break between sentences in chosen_in(): not a word character. Its row and the row shared
+#: by the words that meet no set are all zeros; the break's own index marks where sentences start.
+_BREAK = "\x00"
+_BREAK_ROW = 0
+_NOTHING_ROW = 1
+_WORD_OR_BREAK = re.compile(r"\w+|\x00")
+MAX_TABLE_WORDS = 200_000  # words remembered per plan (a hostile document cannot grow it without bound)
+
+
+class _RowTable(dict):
+    """Lower-cased word -> its row in `matrix()`; words that meet no set share one zero row."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__()
+        self.plan = plan
+        self[_BREAK] = _BREAK_ROW
+        zero = np.zeros(plan.rows * plan.words_per_row, np.uint64)
+        self._rows: list[np.ndarray] = [zero, zero]  # _BREAK_ROW, _NOTHING_ROW
+        self._matrix: np.ndarray | None = None
+
+    def __missing__(self, word: str) -> int:
+        mask = self.plan.word_masks[word]
+        if not mask:
+            self[word] = _NOTHING_ROW
+            return _NOTHING_ROW
+        self._rows.append(self.plan.word_rows(mask))
+        self._matrix = None
+        self[word] = row = len(self._rows) - 1
+        return row
+
+    def matrix(self) -> np.ndarray:
+        if self._matrix is None:
+            self._matrix = np.vstack(self._rows)
+        return self._matrix
 
 
 _plans: dict[tuple[int, ...], Plan] = {}
