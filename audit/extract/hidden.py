@@ -315,18 +315,21 @@ def mark_hidden(root: Element) -> int:
     for el in root.xpath("descendant-or-self::*[@style]"):  # the inline style comes after the sheets
         styles.setdefault(el, {}).update(_declarations(el.attrib["style"]))
     count = 0
+    # many elements share one set of declarations (every link of a menu): judged once per set
+    verdicts: dict[tuple[tuple[str, str], ...], tuple[bool, tuple | None, tuple | None]] = {}
     for el, style in styles.items():
-        hidden = hides(style)
-        if not hidden and "color" in style:
-            fg = _colour(style["color"])
-            if fg is not None:
-                bg = _background(style)
-                node = el.getparent()
-                while bg is None and node is not None:
-                    entry = styles.get(node)
-                    bg = _background(entry) if entry else None
-                    node = node.getparent()
-                hidden = fg == (bg if bg is not None else (255, 255, 255))
+        key = tuple(style.items())
+        verdict = verdicts.get(key)
+        if verdict is None:
+            verdict = verdicts[key] = (hides(style), _colour(style.get("color")), _background(style))
+        hidden, fg, bg = verdict
+        if not hidden and fg is not None:
+            node = el.getparent()
+            while bg is None and node is not None:
+                entry = styles.get(node)
+                bg = _background(entry) if entry else None
+                node = node.getparent()
+            hidden = fg == (bg if bg is not None else (255, 255, 255))
         if hidden:
             el.set("hidden", "")
             count += 1
