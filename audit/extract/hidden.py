@@ -166,9 +166,9 @@ class _Selector:
     cssselect's XPath, which is what the index agrees with.
     """
 
-    def __init__(self, root: Element) -> None:
-        self.root = root
-        self.index = _index(root)
+    def __init__(self, page: css.Page) -> None:
+        self.page = page
+        self.index = _index(page.root)
         self.done: dict[str, list[Element] | Exception] = {}
 
     def select(self, selector: str) -> list[Element]:
@@ -189,7 +189,7 @@ class _Selector:
 
     def _part(self, part: str) -> list[Element]:
         if "(" in part or "\\" in part:
-            return css.select(self.root, part)
+            return self.page.select(part)
         names = _names(part)
         if any(n not in self.index for n in names):
             return []
@@ -197,7 +197,7 @@ class _Selector:
             rarest = min(names, key=lambda n: len(self.index[n]))
             others = [set(self.index[n]) for n in names if n != rarest]
             return [el for el in self.index[rarest] if all(el in other for other in others)]
-        return css.select(self.root, part)
+        return self.page.select(part)
 
 
 def _hiding_selectors(rule) -> tuple[str, ...]:
@@ -280,10 +280,16 @@ def _mark_maybe_hidden(elements: list[Element]) -> None:
             inner.tail = marked(inner.tail)
 
 
-def mark_hidden(root: Element) -> int:
-    """Mark every element the page's own CSS hides with the `hidden` attribute; returns how many."""
+def mark_hidden(page: css.Page) -> tuple[int, int]:
+    """Mark every element the page's own CSS hides with the `hidden` attribute.
+
+    Returns (elements marked, rules not judged because matching them could not finish in time
+    on this page: css.TooCostly). A rule whose selector cssselect cannot read is not judged
+    either, silently: that is a limit of the reader, not a property of the page.
+    """
+    root = page.root
     styles: dict[Element, dict[str, str]] = {}
-    rules = 0
+    rules = too_costly = 0
     selector: _Selector | None = None
     uncertain: list[Element] = []
     for sheet in root.iter("style"):
@@ -291,9 +297,11 @@ def mark_hidden(root: Element) -> int:
             if entry[0] == _MEDIA:
                 for sel in entry[1]:
                     if selector is None:
-                        selector = _Selector(root)
+                        selector = _Selector(page)
                     try:
                         uncertain.extend(selector.select(sel))
+                    except css.TooCostly:
+                        too_costly += 1
                     except css.SelectorError:  # a selector cssselect cannot read is not judged
                         continue
                 continue
@@ -304,9 +312,12 @@ def mark_hidden(root: Element) -> int:
             if sel is None:
                 continue
             if selector is None:
-                selector = _Selector(root)
+                selector = _Selector(page)
             try:
                 matched = selector.select(sel)
+            except css.TooCostly:
+                too_costly += 1
+                continue
             except css.SelectorError:  # a selector cssselect cannot read is not judged
                 continue
             for el in matched:
@@ -316,21 +327,39 @@ def mark_hidden(root: Element) -> int:
         styles.setdefault(el, {}).update(_declarations(el.attrib["style"]))
     count = 0
     # many elements share one set of declarations (every link of a menu): judged once per set
-    verdicts: dict[tuple[tuple[str, str], ...], tuple[bool, tuple | None, tuple | None]] = {}
+    verdicts: dict[tuple[tuple[str, str], ...], tuple[bool, tuple | None]] = {}
+    backgrounds: dict[Element, tuple | None] = {}  # the background each element shows, once each
     for el, style in styles.items():
         key = tuple(style.items())
         verdict = verdicts.get(key)
         if verdict is None:
-            verdict = verdicts[key] = (hides(style), _colour(style.get("color")), _background(style))
-        hidden, fg, bg = verdict
+            verdict = verdicts[key] = (hides(style), _colour(style.get("color")))
+        hidden, fg = verdict
         if not hidden and fg is not None:
-            node = el.getparent()
-            while bg is None and node is not None:
-                entry = styles.get(node)
-                bg = _background(entry) if entry else None
-                node = node.getparent()
+            bg = _background_of(el, styles, backgrounds)
             hidden = fg == (bg if bg is not None else (255, 255, 255))
         if hidden:
             el.set("hidden", "")
             count += 1
-    return count
+    return count, too_costly
+
+
+def _background_of(el: Element, styles: dict[Element, dict[str, str]], known: dict[Element, tuple | None]):
+    """The background colour EL declares, else its nearest ancestor's that declares one (None: none
+    does). Remembered per element on the way up, so a page nested N deep costs N steps, not N*N."""
+    path: list[Element] = []
+    node: Element | None = el
+    bg = None
+    while node is not None:
+        if node in known:
+            bg = known[node]
+            break
+        path.append(node)
+        entry = styles.get(node)
+        bg = _background(entry) if entry else None
+        if bg is not None:
+            break
+        node = node.getparent()
+    for seen in path:
+        known[seen] = bg
+    return bg

@@ -60,12 +60,18 @@ _INLINE = frozenset([
 _KIND = {"li": "item", "dt": "item", "dd": "item", "td": "cell", "th": "cell", "pre": "pre"}
 
 
-def parse(markup: str | bytes) -> Element | None:
-    """The page's tree (see `tree`) with what its own CSS hides marked `hidden` (extract/hidden.py)."""
+def parse(markup: str | bytes) -> tuple[css.Page | None, list[str]]:
+    """The page (see `tree`) with what its own CSS hides marked `hidden` (extract/hidden.py), and
+    the warnings that judging gave."""
     root = tree(markup)
-    if root is not None:
-        mark_hidden(root)
-    return root
+    if root is None:
+        return None, []
+    _, too_costly = mark_hidden(css.Page(root))
+    page = css.Page(root)  # the declaration's selectors have a budget of their own
+    if too_costly:
+        return page, [f"{too_costly} style rule(s) of the page were not judged for hidden text: on a page "
+                      f"this deep or wide they could not be matched in time; review this document"]
+    return page, []
 
 
 def tree(markup: str | bytes) -> Element | None:
@@ -101,17 +107,17 @@ def _parse_streamed(data: bytes) -> Element | None:
     return parser.close()
 
 
-def _select(root: Element, selector: str) -> list[Element]:
+def _select(page: css.Page, selector: str) -> list[Element]:
     try:
-        return css.select(root, selector)
+        return page.select(selector)
+    except css.TooCostly as e:
+        raise InputError(f"CSS selector {selector!r} cannot be used on this page: {e}") from None
     except css.SelectorError as e:
         raise InputError(f"bad CSS selector {selector!r}: {e}") from None
 
 
-def _title(root: Element | None) -> str:
+def _title(root: Element) -> str:
     """The first <title>'s text, its pieces stripped and joined by a space."""
-    if root is None:
-        return ""
     for el in root.iter("title"):
         return " ".join(piece.strip() for piece in el.itertext() if piece.strip())
     return ""
@@ -142,24 +148,24 @@ def extract_html(markup: str | bytes, select: Sequence[Selector] | None = None,
     """
     if any(type(s) is not str for s in select or ()) or any(type(s) is not str for s in remove or ()):
         return _extract_ranges(markup, list(select or ()), list(remove or ()))
-    root = parse(markup)
-    title = _title(root)
-    warnings: list[str] = []
+    page, warnings = parse(markup)
     blocks: list[tuple[str, str]] = []
-    if root is None:
-        return build(blocks, title=title, fmt="html", warnings=warnings)
+    if page is None:
+        return build(blocks, title="", fmt="html", warnings=warnings)
+    root = page.root
+    title = _title(root)
     roots: list[Element] = [root]
     whole = True
     if select:
         chosen: list[Element] = []
         for sel in select:
-            chosen.extend(_select(root, sel))
+            chosen.extend(_select(page, sel))
         if chosen:
             roots, whole = _outermost(chosen), False
         else:
             warnings.append(f"selector {', '.join(select)!r} matched nothing; used the whole page")
     for sel in remove or []:
-        for el in _select(root, sel):
+        for el in _select(page, sel):
             if el is root:  # the whole page removed
                 roots = []
             _cut(el)
@@ -226,20 +232,20 @@ def _following(el: Element):
         node = node.getparent()
 
 
-def _resolve(root: Element, rng: RangeSelector, warnings: list[str]) -> tuple[Element, Element | None] | None:
+def _resolve(page: css.Page, rng: RangeSelector, warnings: list[str]) -> tuple[Element, Element | None] | None:
     """(start element, end element or None = to the end of the page), or None: start not found.
 
     The end is the first element matching the end selector after the start in document order
     (inside the start element too, unless the range starts after it); an end_after may also be
     a container of the start (from a heading to the end of its section), the closest one.
     """
-    matches = _select(root, rng.start)
+    matches = _select(page, rng.start)
     if not matches:
         return None
     start = matches[0]
     if rng.end is None:
         return start, None
-    ends = set(_select(root, rng.end))
+    ends = set(_select(page, rng.end))
     if rng.start_after is None:
         for node in start.iterdescendants():
             if node in ends:
@@ -265,31 +271,31 @@ def _extract_ranges(markup: str | bytes, select: list[Selector], remove: list[Se
     the selection, as in extract_html. Linear: a CSS scan per selector, one forward scan per
     range end, one walk that skips every subtree holding neither kept text nor an edge.
     """
-    root = parse(markup)
-    title = _title(root)
-    warnings: list[str] = []
+    page, warnings = parse(markup)
     blocks: list[tuple[str, str]] = []
-    if root is None:
-        return build(blocks, title=title, fmt="html", warnings=warnings)
+    if page is None:
+        return build(blocks, title="", fmt="html", warnings=warnings)
+    root = page.root
+    title = _title(root)
     edges = _Edges()
-    _mark(root, select, _SELECTED, edges, warnings)
+    _mark(page, select, _SELECTED, edges, warnings)
     whole = not select or not edges.nodes
     if select and whole:
         warnings.append(f"selector {', '.join(map(str, select))!r} matched nothing; used the whole page")
-    _mark(root, remove, _REMOVED, edges, warnings)
+    _mark(page, remove, _REMOVED, edges, warnings)
     _walk_spans(root, edges, blocks, selected=1 if whole else 0, keep_structural=bool(select),
                 controlled=controlled_ids(root))
     return build(blocks, title=title, fmt="html", warnings=warnings)
 
 
-def _mark(root: Element, selectors, kind, edges: _Edges, warnings: list[str]) -> None:
+def _mark(page: css.Page, selectors, kind, edges: _Edges, warnings: list[str]) -> None:
     """Add the spans of SELECTORS (CSS: each matching element whole; ranges: start to end) as KIND."""
     for sel in selectors:
         if isinstance(sel, str):
-            for el in _select(root, sel):
+            for el in _select(page, sel):
                 edges.add(kind, el, False, el, True)
         else:
-            found = _resolve(root, sel, warnings)
+            found = _resolve(page, sel, warnings)
             if found is not None:
                 edges.add(kind, found[0], sel.start_after is not None, found[1], sel.end_after is not None)
 

@@ -11,6 +11,7 @@ import random
 
 import pytest
 
+from audit.errors import InputError
 from audit.extract import css, extract
 from audit.extract.hidden import _Selector
 from audit.extract.html import extract_html, tree
@@ -70,12 +71,12 @@ def test_the_selector_index_matches_what_cssselect_matches():
     rng = random.Random(20261203)
     tried = skipped = indexed = 0
     for _ in range(150):
-        root = tree(_page(rng))
-        selector = _Selector(root)
+        page = css.Page(tree(_page(rng)))
+        selector = _Selector(page)
         for _ in range(25):
             sel = _selector(rng)
             try:
-                expected = css.select(root, sel)
+                expected = page.select(sel)
             except css.SelectorError:
                 expected = None
             try:
@@ -187,3 +188,87 @@ def test_every_selector_of_the_shared_open_terms_archive_declarations_is_read(sh
     assert len(selectors) > 100
     for selector in sorted(selectors):
         css.check(selector)
+
+
+# --- pages shaped to make matching slow ---------------------------------------------------------
+
+_COSTLY_RULES = [
+    "div div span", "div:has(div:has(span))", ":not(:has(:not(:has(b))))", "div ~ div", "li + li",
+    "li:nth-child(2)", "li:last-child", "p:lang(en)", "body li:first-of-type",
+]
+
+
+def _deep(n: int) -> str:
+    return "<div>x " * n + "<span>deep words</span>" + "</div>" * n
+
+
+def _wide(n: int) -> str:
+    return "<ul>" + "<li>item</li>" * n + "</ul>"
+
+
+@pytest.mark.parametrize("shape, body", [("deep", _deep(20_000)), ("wide", _wide(40_000))])
+def test_rules_that_cannot_finish_on_a_hostile_page_are_not_judged_and_say_so(shape, body):
+    """Before a selector runs, its bound on this page is checked: on a page nested 20,000 deep
+    (or 40,000 siblings wide) the rules whose axes cost the page's depth or width per element are
+    skipped, with a warning; the cheap ones still hide what they hide."""
+    rules = "".join(f"{r}{{color:red}}" for r in _COSTLY_RULES)  # judged (colour), hiding nothing
+    page = (f"<html><head><style>{rules} .gone{{display:none}}</style></head><body>"
+            f"<p class=gone>Hidden words.</p><p>Visible words.</p>{body}</body></html>")
+    ex = extract_html(page)
+    assert "Visible words." in ex.text and "Hidden words." not in ex.text
+    assert any("not judged for hidden text" in w for w in ex.warnings)
+
+
+def test_a_sheet_of_many_rules_each_within_the_bound_cannot_add_up_past_the_page_budget():
+    """Each rule is checked against the page's remaining budget too: 400 rules that could each
+    run on a page 1,500 deep (within libxml2's own limit) do not all run."""
+    from audit.extract.hidden import mark_hidden
+
+    rules = "".join(f"div div span:not(.x{i}){{color:red}}" for i in range(400)) + ".gone{display:none}"
+    page = f"<html><head><style>{rules}</style></head><body><p class=gone>Hidden.</p>{_deep(1500)}</body></html>"
+    one = css._compiled("div div span:not(.x0)").visits(css.Page(tree(page)).shape)
+    assert one < css.MAX_VISITS < 400 * one  # each rule alone could run; all of them could not
+    marked, not_judged = mark_hidden(css.Page(tree(page)))
+    assert not_judged == 400 - css.MAX_PAGE_VISITS // one
+    ex = extract_html(page)
+    assert "Hidden." not in ex.text and "deep words" in ex.text
+    assert any(f"{not_judged} style rule(s)" in w for w in ex.warnings)
+
+
+def test_a_declaration_selector_that_cannot_finish_on_the_page_is_a_clear_error():
+    page = f"<html><body><main>{_deep(20_000)}</main></body></html>"
+    with pytest.raises(InputError, match="cannot be used on this page"):
+        extract_html(page, select=["main div span"])
+    assert "deep words" in extract_html(page, select=["main"]).text  # no combinator: linear
+
+
+def test_the_same_rules_are_judged_on_a_large_ordinary_page():
+    """5,000 sections in 50 chapters, 8 deep, with lists: every rule shape runs, none is skipped."""
+    section = '<section class="s"><div class="a"><div class="b"><ul><li>one</li><li>two</li></ul>' \
+              '<p lang="en"><span class="c">Seen words.</span></p></div></div></section>'
+    rules = "".join(f"{r}{{color:#000}}" for r in _COSTLY_RULES) + ".a .b .c .d{display:none}.a .b>ul li+li{display:none}"
+    chapters = ("<div class=chapter>" + section * 100 + "</div>") * 50
+    page = f"<html><head><style>{rules}</style></head><body>{chapters}</body></html>"
+    ex = extract_html(page)
+    assert not any("not judged" in w for w in ex.warnings)
+    assert "Seen words." in ex.text and "two" not in ex.text and "one" in ex.text
+
+
+def test_the_colour_test_walks_each_ancestor_once(monkeypatch):
+    """Text coloured like its background: the background is looked up the tree once per element
+    (remembered), not once per element per ancestor, which made a 20,000-deep page take minutes."""
+    from audit.extract import hidden
+
+    calls = [0]
+    real = hidden._background
+
+    def counted(style):
+        calls[0] += 1
+        return real(style)
+
+    monkeypatch.setattr(hidden, "_background", counted)
+    n = 20_000
+    page = "<html><body>" + '<div style="color:#fff">x ' * n + "</div>" * n + "<p>Shown.</p></body></html>"
+    ex = extract_html(page)
+    assert ex.text == "Shown."  # white on the default white: all hidden
+    assert calls[0] <= 2 * n
