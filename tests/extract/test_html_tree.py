@@ -272,3 +272,17 @@ def test_the_colour_test_walks_each_ancestor_once(monkeypatch):
     ex = extract_html(page)
     assert ex.text == "Shown."  # white on the default white: all hidden
     assert calls[0] <= 2 * n
+
+
+def test_text_hidden_on_some_screens_only_is_marked_once_however_deep():
+    from audit.extract.hidden import _outermost
+
+    n = 20_000
+    page = ("<html><head><style>@media (max-width: 600px) { div { display: none } }</style></head><body>"
+            + _deep(n) + "<p>Always shown.</p></body></html>")
+    ex = extract_html(page)
+    assert "deep words" in ex.text and "Always shown." in ex.text
+    assert any("hidden on some screens only" in w for w in ex.warnings)
+    root = tree(page)
+    divs = list(root.iter("div"))
+    assert _outermost(divs) == divs[:1]
