@@ -146,12 +146,12 @@ def extract_html(markup: str | bytes, select: Sequence[Selector] | None = None,
     are cut out of the tree. With a range anywhere, one walk of the page keeps what any select
     covers, in document order (overlaps once), minus what any remove covers: see _extract_ranges.
     """
-    if any(type(s) is not str for s in select or ()) or any(type(s) is not str for s in remove or ()):
-        return _extract_ranges(markup, list(select or ()), list(remove or ()))
     page, warnings = parse(markup)
     blocks: list[tuple[str, str]] = []
     if page is None:
         return build(blocks, title="", fmt="html", warnings=warnings)
+    if any(type(s) is not str for s in select or ()) or any(type(s) is not str for s in remove or ()):
+        return _extract_ranges(page, warnings, list(select or ()), list(remove or ()))
     root = page.root
     title = _title(root)
     roots: list[Element] = [root]
@@ -261,7 +261,8 @@ def _resolve(page: css.Page, rng: RangeSelector, warnings: list[str]) -> tuple[E
     return start, None
 
 
-def _extract_ranges(markup: str | bytes, select: list[Selector], remove: list[Selector]) -> ExtractedText:
+def _extract_ranges(page: css.Page, warnings: list[str], select: list[Selector],
+                    remove: list[Selector]) -> ExtractedText:
     """extract_html when a select or remove is a range: mark span edges, then walk once.
 
     The tree is not changed: every select (CSS match or range) opens and closes a `selected`
@@ -271,12 +272,9 @@ def _extract_ranges(markup: str | bytes, select: list[Selector], remove: list[Se
     the selection, as in extract_html. Linear: a CSS scan per selector, one forward scan per
     range end, one walk that skips every subtree holding neither kept text nor an edge.
     """
-    page, warnings = parse(markup)
-    blocks: list[tuple[str, str]] = []
-    if page is None:
-        return build(blocks, title="", fmt="html", warnings=warnings)
     root = page.root
     title = _title(root)
+    blocks: list[tuple[str, str]] = []
     edges = _Edges()
     _mark(page, select, _SELECTED, edges, warnings)
     whole = not select or not edges.nodes
