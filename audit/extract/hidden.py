@@ -273,22 +273,13 @@ def _mark_maybe_hidden(elements: list[Element]) -> None:
             return MAYBE_HIDDEN_MARK + text
         return text
 
-    for el in _outermost(elements):
+    # marking the outermost marks the rest: marking each of 20,000 nested elements would walk
+    # every subtree again (N*N)
+    for el in css.outermost(elements):
         el.text = marked(el.text)
         for inner in el.iterdescendants():
             inner.text = marked(inner.text)
             inner.tail = marked(inner.tail)
-
-
-def _outermost(elements: list[Element]) -> list[Element]:
-    """The elements not inside another of them: marking those marks the rest, and marking every
-    one of 20,000 nested elements would walk each subtree again (N*N)."""
-    chosen = set(elements)
-    out: list[Element] = []
-    for el in chosen:
-        if not any(a in chosen for a in el.iterancestors()):
-            out.append(el)
-    return out
 
 
 def mark_hidden(page: css.Page) -> tuple[int, int]:

@@ -161,7 +161,7 @@ def extract_html(markup: str | bytes, select: Sequence[Selector] | None = None,
         for sel in select:
             chosen.extend(_select(page, sel))
         if chosen:
-            roots, whole = _outermost(chosen), False
+            roots, whole = css.outermost(chosen), False
         else:
             warnings.append(f"selector {', '.join(select)!r} matched nothing; used the whole page")
     for sel in remove or []:
@@ -375,18 +375,6 @@ def _walk_spans(root: Element, edges: _Edges, blocks: list[tuple[str, str]], sel
             buf.append(node.text)
         stack.extend(reversed(node))
     flush(current_kind)
-
-
-def _outermost(els: list[Element]) -> list[Element]:
-    """The elements not inside another of them, each once, in their order."""
-    chosen = set(els)
-    out: list[Element] = []
-    seen: set[Element] = set()
-    for el in els:
-        if el not in seen and not any(p in chosen for p in el.iterancestors()):
-            seen.add(el)
-            out.append(el)
-    return out
 
 
 def controlled_ids(root: Element) -> frozenset[str]:

@@ -275,8 +275,6 @@ def test_the_colour_test_walks_each_ancestor_once(monkeypatch):
 
 
 def test_text_hidden_on_some_screens_only_is_marked_once_however_deep():
-    from audit.extract.hidden import _outermost
-
     n = 20_000
     page = ("<html><head><style>@media (max-width: 600px) { div { display: none } }</style></head><body>"
             + _deep(n) + "<p>Always shown.</p></body></html>")
@@ -285,4 +283,4 @@ def test_text_hidden_on_some_screens_only_is_marked_once_however_deep():
     assert any("hidden on some screens only" in w for w in ex.warnings)
     root = tree(page)
     divs = list(root.iter("div"))
-    assert _outermost(divs) == divs[:1]
+    assert css.outermost(divs) == divs[:1]
