@@ -7,6 +7,8 @@ The hosts of the chosen pages go into `hosts`, so that `audit probe` has somethi
 
 from __future__ import annotations
 
+import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -104,17 +106,8 @@ def edit_declaration(text: str, new_hosts: list[str], new_documents: list[dict])
     are kept as written; only the new entries are added.
     """
     doc = tomlkit.parse(text)
-    if new_hosts:
-        if "hosts" in doc:
-            doc["hosts"].extend(new_hosts)
-        else:
-            hosts = tomlkit.array()
-            hosts.extend(new_hosts)
-            anchor = next((k for k in ("not_applicable", "website", "name") if k in doc), None)
-            try:  # beside the other top-level keys, before the first table (and its comments)
-                doc._insert_after(anchor, "hosts", hosts) if anchor else doc.add("hosts", hosts)
-            except (AttributeError, KeyError, TypeError):  # a tomlkit without the private helper
-                doc["hosts"] = hosts
+    if new_hosts and "hosts" in doc:
+        doc["hosts"].extend(new_hosts)
     for item in new_documents:
         existing = doc.get("documents")
         if isinstance(existing, tomlkit.items.Array):  # documents = [{...}, ...] written inline
@@ -129,7 +122,41 @@ def edit_declaration(text: str, new_hosts: list[str], new_documents: list[dict])
             doc.append("documents", tomlkit.aot())
         doc["documents"].append(table)
     out = tomlkit.dumps(doc)
-    return out if out.endswith("\n") else out + "\n"
+    out = out if out.endswith("\n") else out + "\n"
+    if new_hosts and "hosts" not in doc:
+        out = _insert_hosts(out, new_hosts)
+    return out
+
+
+_TOP_KEY = re.compile(r"[ \t]*(not_applicable|website|name)[ \t]*=")
+MAX_VALUE_LINES = 200  # lines one top-level value may span before the anchor search gives up
+
+
+def _insert_hosts(text: str, hosts: list[str]) -> str:
+    """TEXT with a `hosts` line right after the value of `not_applicable`, else `website`, else `name`:
+    beside the other top-level keys, before the first table and the comments that lead into it.
+
+    Where a value ends is found by tomllib, not by guessing at the layout: the first line after
+    the key's line whose prefix parses, with the key at the top level (a `name` inside a table is
+    not the anchor). Without an anchor the line goes first. (tomlkit's own insertion puts a new
+    key after the comments above the first table, and its helper for placing it is private.)
+    """
+    line = tomlkit.dumps({"hosts": hosts})
+    lines = text.splitlines(keepends=True)
+    for key in ("not_applicable", "website", "name"):
+        for start, first in enumerate(lines):
+            m = _TOP_KEY.match(first)
+            if m is None or m.group(1) != key:
+                continue
+            for end in range(start, min(len(lines), start + MAX_VALUE_LINES)):
+                try:
+                    top = tomllib.loads("".join(lines[: end + 1]))
+                except tomllib.TOMLDecodeError:
+                    continue
+                if key in top:
+                    return "".join(lines[: end + 1]) + line + "".join(lines[end + 1:])
+                break  # a complete prefix without the key at the top: this line is inside a table
+    return line + text
 
 
 def _check(text: str, path: Path) -> None:

@@ -254,6 +254,24 @@ def test_discover_write_keeps_comments_and_layout_of_unusual_declarations(run_cl
     assert run_cli("validate", "--workspace", tmp_path).code == 0
 
 
+@pytest.mark.parametrize("text, expected", [
+    # a multi-line value: hosts after its closing line (and its comment), before the next key
+    ('not_applicable = [\n  "a",\n  "b",\n]  # why\nname = "A"\n\n[x]\nname = "B"\n',
+     'not_applicable = [\n  "a",\n  "b",\n]  # why\nhosts = ["h.example"]\nname = "A"\n\n[x]\nname = "B"\n'),
+    # a `name` inside a table is no anchor: the line goes first
+    ('[t]\nname = "B"\n', 'hosts = ["h.example"]\n[t]\nname = "B"\n'),
+    # a multi-line string
+    ('name = """A\nB"""\n# docs\n[[documents]]\ntype = "x"\nurl = "u"\n',
+     'name = """A\nB"""\nhosts = ["h.example"]\n# docs\n[[documents]]\ntype = "x"\nurl = "u"\n'),
+])
+def test_edit_declaration_places_hosts_after_the_value_of_the_anchor_key(text, expected):
+    from audit.discover.declare import edit_declaration
+
+    out = edit_declaration(text, ["h.example"], [])
+    assert out == expected
+    assert tomllib.loads(out)["hosts"] == ["h.example"]
+
+
 def test_edit_declaration_inserts_hosts_before_tables_and_keeps_everything_else():
     from audit.discover.declare import edit_declaration
 
