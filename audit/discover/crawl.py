@@ -18,7 +18,8 @@ from lxml import etree
 
 from audit.discover.signals import COMMON_PATHS, LEGAL_WORDS, types_in, url_words
 from audit.errors import InputError
-from audit.extract import extract
+from audit.extract import decode, extract
+from audit.extract.html import tree
 from audit.extract.doctype import guess_type
 from audit.fetch.http import FetchError
 from audit.fetch.polite import PoliteFetcher
@@ -119,10 +120,6 @@ def _clean(url: str) -> str | None:
 
 def page_links(html: bytes, base: str) -> list[tuple[str, str, bool]]:
     """(absolute URL, link text, inside a footer) for every <a href> of a page."""
-    from audit.errors import InputError
-    from audit.extract import decode
-    from audit.extract.html import tree
-
     try:
         root = tree(decode(html))
     except InputError:  # binary or undecodable: no links to follow

@@ -74,6 +74,10 @@ def parse(markup: str | bytes) -> tuple[css.Page | None, list[str]]:
     return page, []
 
 
+#: one parser setup for the direct parse and the streamed one (text arrives as UTF-8; see `tree`)
+_PARSER_OPTIONS = dict(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, huge_tree=True)
+
+
 def tree(markup: str | bytes) -> Element | None:
     """The page's root element (<html>), or None for a page without any element.
 
@@ -85,8 +89,7 @@ def tree(markup: str | bytes) -> Element | None:
         markup = decode(markup)
     data = markup.encode("utf-8", "replace")
     try:
-        parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
-                                  huge_tree=True)
+        parser = etree.HTMLParser(**_PARSER_OPTIONS)
         root = etree.fromstring(data, parser)
         if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
             root = _parse_streamed(data)
@@ -101,8 +104,7 @@ def _parse_streamed(data: bytes) -> Element | None:
     """The tree built from the parser's events: for the pages libxml2's own tree builder stops
     reading (nested deeper than its limit of 2,048 elements, a hostile page's way to hide the
     rest of its text). Three times slower than the direct parse, so only for those."""
-    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
-                              huge_tree=True, target=etree.TreeBuilder())
+    parser = etree.HTMLParser(**_PARSER_OPTIONS, target=etree.TreeBuilder())
     parser.feed(data)
     return parser.close()
 
