@@ -18,6 +18,7 @@ import numpy as np
 from audit.extract.text import ExtractedText
 from audit.models import Finding
 from audit.reader.rules.prefilter import required_sets
+from audit.reader.tokens import feature_tokens
 
 _TOKEN = re.compile(r"[a-z0-9]+|[,;:()]")
 _NEGATORS = frozenset({"not", "no", "never", "without", "cannot", "neither", "nor", "none", "nothing", "nobody", "unless"})
@@ -44,6 +45,7 @@ class Mentions:
         self.literals = tuple(sorted(max(sets, key=lambda s: sorted(map(len, s))))) if sets else ()
         if any("\0" in lit or not lit for lit in self.literals):  # `among` needs literals that cannot span two sentences
             self.literals = ()
+        self.pieces = _token_pieces(sets) if self.literals else ()
 
     def __call__(self, low: str) -> bool:
         if self.literals and not any(map(low.__contains__, self.literals)):
@@ -66,6 +68,34 @@ class Mentions:
                 held.add(k)
                 at = find(lit, starts[k + 1]) if k + 1 < n else -1  # on to the next sentence
         return [k for k in sorted(held) if self.search(lows[k]) is not None]
+
+
+def _safe_piece(literal: str) -> str:
+    """The longest part of LITERAL that lies inside one token of `document_feature_arrays`, wherever
+    the literal occurs: ASCII letters and digits only (a token's characters), and no part the
+    tokenizer's rewrites can cut ("n't" -> " not" takes the `n` off the end of a word, "cannot" ->
+    "can not" cuts between the two `n`s), so not ending in `n` and not holding `nn`."""
+    best = ""
+    for run in re.findall(r"[a-z0-9]+", literal):
+        for a in range(len(run)):
+            for b in range(len(run), a + len(best), -1):
+                part = run[a:b]
+                if not part.endswith("n") and "nn" not in part:
+                    best = part
+                    break
+    return best
+
+
+def _token_pieces(sets) -> tuple[str, ...]:
+    """For the required set whose pieces are longest (shortest first), one piece per literal: a
+    sentence that holds a literal has a token that holds its piece (`_safe_piece`). Empty when
+    some literal has no piece of at least two characters."""
+    best: tuple[str, ...] = ()
+    for lits in sets:
+        pieces = tuple(sorted({_safe_piece(lit) for lit in lits}))
+        if min(map(len, pieces), default=0) >= 2 and sorted(map(len, pieces)) > sorted(map(len, best)):
+            best = pieces
+    return best
 
 
 #: sentences joined by NUL, and where each starts: no literal holds a NUL, so none is found across two
@@ -191,23 +221,23 @@ class FeatureIds:
 
 
 def document_feature_ids(extracted: ExtractedText, doc_type: str, findings: dict[str, list[Finding]],
-                         ids: FeatureIds) -> tuple[list[list[int]], list[int], list[str]]:
+                         ids: FeatureIds) -> tuple[list[list[int]], list[int], dict[str, float]]:
     """`document_features` as vocabulary ids: per sentence the ids of its features other than the
     constant ones (ascending; the model's sums do not depend on the order, see model.py), the
-    constant ids, and the lower-cased sentences (for `topics_of`). `document_feature_arrays`, cut
+    constant ids, and the document's topics (`document_topics`). `document_feature_arrays`, cut
     into sentences; tested against `document_features` on the shared corpus
     (tests/reader/test_fast_features.py)."""
-    counts, cols, constant, lows = document_feature_arrays(extracted, doc_type, findings, ids)
+    counts, cols, constant, topics = document_feature_arrays(extracted, doc_type, findings, ids)
     flat = cols.tolist()
     out: list[list[int]] = []
     at = 0
     for k in counts.tolist():
         out.append(flat[at:at + k])
         at += k
-    return out, constant, lows
+    return out, constant, topics
 
 
-#: the tokens of `words`, plus the NUL that `joined` puts between sentences
+#: the tokens of `words`, plus the NUL between sentences: what tokens.feature_tokens cuts
 _TOKEN_OR_GAP = re.compile(_TOKEN.pattern + r"|\0")
 _WORD, _PUNCTUATION, _GAP, _NEGATOR = 0, 1, 2, 3  # kinds of token (a negator is a word too)
 _KINDS = {**dict.fromkeys(",;:()", _PUNCTUATION), "\0": _GAP, **dict.fromkeys(_NEGATORS, _NEGATOR)}
@@ -222,6 +252,7 @@ class TokenCodes(dict):
     the first time its token (or pair) is seen; the tables never grow beyond about LIMIT."""
 
     LIMIT = 400_000  # tokens, and pairs, of the documents read so far
+    SQUARE = 1024  # codes whose pairs have a place in the square table (4 MB)
 
     def __init__(self, vocab: dict[str, int]) -> None:
         super().__init__()
@@ -234,14 +265,16 @@ class TokenCodes(dict):
         self.kind = np.zeros(0, dtype=np.int8)
         self.breaks = np.zeros(0, dtype=bool)
         self.w, self.p, self.marked = (np.zeros(0, dtype=np.intp) for _ in range(3))
+        self.mentioned = np.zeros(0, dtype=np.uint32)  # bit k: the token holds a piece of _BY_TOKEN[k]
         self.pairs = _PairIds(self)
+        self.square = np.full((self.SQUARE, self.SQUARE), _UNSEEN, dtype=np.int32)
 
-    def __missing__(self, token: str) -> int:
+    def __missing__(self, token: str | bytes) -> int:
         code = self[token] = len(self.names)
-        self.names.append(token)
+        self.names.append(token.decode("ascii") if isinstance(token, bytes) else token)
         return code
 
-    def codes(self, toks: list[str]) -> np.ndarray:
+    def codes(self, toks: list[str] | list[bytes]) -> np.ndarray:
         """The code of each token (the tables then cover them all)."""
         if len(self.names) > self.LIMIT:
             self._reset()
@@ -264,11 +297,34 @@ class TokenCodes(dict):
         self.w = np.append(self.w, np.array([get("w:" + t, -1) for t in new], dtype=np.intp))
         self.p = np.append(self.p, np.array([get("p:" + t, -1) for t in new], dtype=np.intp))
         self.marked = np.append(self.marked, np.array(marked, dtype=np.intp))
+        self.mentioned = np.append(self.mentioned, np.array([_mentioned_bits(t) for t in new], dtype=np.uint32))
 
     def pair(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-        """The `b:` ids of the pairs (first[i], second[i]) of codes (-1: not in the vocabulary)."""
-        keys = (first.astype(np.int64) << 32 | second).tolist()
-        return np.fromiter(map(self.pairs.__getitem__, keys), dtype=np.intp, count=len(keys))
+        """The `b:` ids of the pairs (first[i], second[i]) of codes (-1: not in the vocabulary).
+
+        Pairs of the first SQUARE codes given (the tokens of the first documents read: the common
+        words) are read from a square table by one indexing step, each looked up in the
+        vocabulary the first time it is seen; the rest one by one in a dict (`_PairIds`)."""
+        size = len(self.square)
+        small = (first < size) & (second < size)
+        a, b = first[small], second[small]
+        got = self.square[a, b]
+        unseen = got == _UNSEEN
+        if unseen.any():
+            keys = np.unique(a[unseen] * size + b[unseen]).tolist()
+            names, get = self.names, self.vocab.get
+            self.square.flat[keys] = [get(f"b:{names[k // size]}_{names[k % size]}", -1) for k in keys]
+            got = self.square[a, b]
+        if len(a) == len(first):
+            return got.astype(np.intp)
+        out = np.empty(len(first), dtype=np.intp)
+        out[small] = got
+        keys = (first[~small].astype(np.int64) << 32 | second[~small]).tolist()
+        out[~small] = np.fromiter(map(self.pairs.__getitem__, keys), dtype=np.intp, count=len(keys))
+        return out
+
+
+_UNSEEN = -2  # a pair of the square table not yet looked up
 
 
 class _PairIds(dict):
@@ -284,9 +340,10 @@ class _PairIds(dict):
 
 
 def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: dict[str, list[Finding]],
-                            ids: FeatureIds) -> tuple[np.ndarray, np.ndarray, list[int], list[str]]:
+                            ids: FeatureIds) -> tuple[np.ndarray, np.ndarray, list[int], dict[str, float]]:
     """The reading path's features: (per sentence how many feature ids it has, those ids sentence
-    after sentence and ascending within one, the constant ids, the lower-cased sentences).
+    after sentence and ascending within one, the constant ids, the document's topics as
+    `document_topics` gives them).
 
     The same id sets as `document_features` (less the constant ones), built for the whole document
     at once, so that most sentences cost no Python steps of their own: the text is cut into tokens
@@ -298,27 +355,27 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
     lows = [text[s.start:s.end].lower() for s in sents]
     constant = ids.constant(doc_type)
     if not n:
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), constant, lows
-    together = joined(lows)
-    # (sentence, id) pairs, duplicates and -1 allowed: a few as lists, the many as arrays
-    rows: list[int] = []
-    cols: list[int] = []
-    row_arrays: list[np.ndarray] = []
-    col_arrays: list[np.ndarray] = []
-    for fid, mentions in ((ids.hedge, _MENTIONS_HEDGE), (ids.plan, _MENTIONS_PLAN), (ids.period, _MENTIONS_PERIOD)):
-        if fid >= 0:
-            found = mentions.among(lows, together)
-            rows.extend(found)
-            cols.extend([fid] * len(found))
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), constant, topics_of(lows)
     # a NUL inside a sentence parts words as a space does (neither is in a word), but must not end it
-    body = together[0] if "\0" not in text else "\0".join(low.replace("\0", " ") for low in lows)
-    toks = _TOKEN_OR_GAP.findall(body.replace("’", "'").replace("n't", " not").replace("cannot", "can not"))
+    body = "\0".join(lows) if "\0" not in text else "\0".join(low.replace("\0", " ") for low in lows)
+    toks = feature_tokens(body.replace("’", "'").replace("n't", " not").replace("cannot", "can not"))
     table = ids.tokens
     code = table.codes(toks)
     kind = table.kind[code]
     gap = kind == _GAP
     word = (kind == _WORD) | (kind == _NEGATOR)
     sentence = np.cumsum(gap)  # each token's sentence (n - 1 gaps in all)
+    mentioning = _Mentioning(lows, sentence, table.mentioned[code])
+    # (sentence, id) pairs, duplicates and -1 allowed: a few as lists, the many as arrays
+    rows: list[int] = []
+    cols: list[int] = []
+    row_arrays: list[np.ndarray] = []
+    col_arrays: list[np.ndarray] = []
+    for fid, k in ((ids.hedge, 0), (ids.plan, 1), (ids.period, 2)):
+        if fid >= 0:
+            found = mentioning(k)
+            rows.extend(found)
+            cols.extend([fid] * len(found))
     # `mark_negation` on every sentence at once: a word is in a negation's scope when the last
     # token before it that sets or ends a scope is a negator, at most NEG_WINDOW tokens back
     # (the tokens between are words of the scope: each took one of its places)
@@ -378,7 +435,8 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
     if len(key):
         key = key[np.concatenate(([True], key[1:] != key[:-1]))]  # each id once
     row = key // span
-    return np.bincount(row, minlength=n), key - row * span, constant, lows
+    topics = {name: round(math.log1p(len(mentioning(k))), 6) for k, name in enumerate(_TOPICS, start=3)}
+    return np.bincount(row, minlength=n), key - row * span, constant, topics
 
 
 # What a whole document is about, as context for each criterion's decision: a service that stores
@@ -409,3 +467,41 @@ def topics_of(lowered_sentences: Iterable[str]) -> dict[str, float]:
     together = joined(lows)
     counts = {name: len(mentions.among(lows, together)) for name, mentions in _MENTIONS_TOPIC.items()}
     return {k: round(math.log1p(v), 6) for k, v in counts.items()}
+
+
+#: the patterns `document_feature_arrays` looks for in every sentence, in the order of the bits
+#: of `TokenCodes.mentioned`: the hedge, plan and period features, then the topics
+_BY_TOKEN = (_MENTIONS_HEDGE, _MENTIONS_PLAN, _MENTIONS_PERIOD, *_MENTIONS_TOPIC.values())
+
+
+_PIECE_SEARCHES = tuple((1 << k, re.compile("|".join(map(re.escape, m.pieces))).search)
+                        for k, m in enumerate(_BY_TOKEN) if m.pieces)
+
+
+def _mentioned_bits(token: str) -> int:
+    """Bit k set: TOKEN holds one of the pieces of _BY_TOKEN[k]."""
+    bits = 0
+    for bit, search in _PIECE_SEARCHES:
+        if search(token) is not None:
+            bits |= bit
+    return bits
+
+
+class _Mentioning:
+    """`_BY_TOKEN[k].among(lows, ...)` from a document's tokens: a sentence can mention the
+    pattern only if one of its tokens holds a piece of it (`_token_pieces`), so only those
+    sentences are searched. One array step per pattern instead of one string search per place a
+    literal occurs."""
+
+    def __init__(self, lows: list[str], sentence: np.ndarray, bits: np.ndarray) -> None:
+        self.lows = lows
+        hit = np.flatnonzero(bits)
+        self.sentence, self.bits = sentence[hit], bits[hit]
+
+    def __call__(self, k: int) -> list[int]:
+        mentions, lows = _BY_TOKEN[k], self.lows
+        if not mentions.pieces:
+            return mentions.among(lows, joined(lows))
+        search = mentions.search
+        held = np.unique(self.sentence[(self.bits & np.uint32(1 << k)) != 0]).tolist()
+        return [i for i in held if search(lows[i]) is not None]

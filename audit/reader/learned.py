@@ -18,7 +18,7 @@ from audit.errors import InputError
 from audit.extract.text import ExtractedText
 from audit.models import Finding, Level, Polarity
 from audit.reader.base import DocumentReading, Reader, Reading, reader_tag
-from audit.reader.features import document_feature_arrays, document_features, topics_of
+from audit.reader.features import document_feature_arrays, document_features
 from audit.reader.model import CLASSES, ReaderModel, load_model, rules_guard, stage2_matrix
 from audit.reader.rules.matcher import find_all
 from audit.reader.rules.reader import RulesReader, rule_readings
@@ -159,11 +159,11 @@ def _stage1(model: ReaderModel, extracted: ExtractedText, doc_type: str,
             rules: dict[str, list[Finding]]) -> tuple[np.ndarray, dict[str, float]]:
     """Stage 1's probabilities and the document's topics: the one-pass path on vocabulary ids, or
     (where its sums could be inexact) the reference path that training takes; both give the same."""
-    counts, cols, constant, lows = document_feature_arrays(extracted, doc_type, rules, model.feature_ids)
+    counts, cols, constant, topics = document_feature_arrays(extracted, doc_type, rules, model.feature_ids)
     probs = model.sentence_probabilities_of_arrays(counts, cols, constant)
     if probs is None:
         probs = model.sentence_probabilities(document_features(extracted, doc_type, rules))
-    return probs, topics_of(lows)
+    return probs, topics
 
 
 def _quotes(extracted: ExtractedText, said: np.ndarray, strength: np.ndarray, cid: str, level: Level,

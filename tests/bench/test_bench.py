@@ -226,7 +226,11 @@ def test_a_whole_document_at_once_chooses_what_one_sentence_at_a_time_does(table
 
     rubrics = [load_rubric(str(Path(__file__).parents[1] / "data" / "mini_rubric.toml")), load_rubric(None)]
     rng = random.Random(5)
-    sentences = _sentences_for_prefilter(None) + ["A NUL\x00inside a warrant.", "\x00", "Plain words only."]
+    sentences = _sentences_for_prefilter(None) + [
+        "A NUL\x00inside a warrant.", "\x00", "Plain words only.",
+        # characters that are no word character glue nothing: quotes, dashes, marks, other spaces
+        "Law enforcement’s “warrant”—or a subpoena…", "Données chiffrées de bout en bout : clé.",
+        "end-to-end​encrypted, éncrypted अदालत court　order"]
     for r in rubrics:
         plan = prefilter.plan_for(r.text_criteria)
         for round_ in range(60):

@@ -16,7 +16,7 @@ import pytest
 from audit.extract import extract
 from audit.reader import learned
 from audit.reader.features import (FeatureIds, Mentions, TokenCodes, document_feature_ids, document_features,
-                                   document_topics, mark_negation, topics_of, words)
+                                   document_topics, mark_negation, words)
 from audit.reader.learned import model_for, read_document
 from audit.reader.rules.matcher import find_all
 from audit.rubric.loader import load_rubric
@@ -63,10 +63,10 @@ def test_feature_ids_give_the_reference_probabilities_on_the_corpus(rubric, docu
         rules = find_all(rubric, ex)
         dt = "other" if k % 3 == 0 else doc_type  # both kinds of document type feature
         ref, ref_topics = _reference_stage1(model, ex, dt, rules)
-        ids, constant, lows = document_feature_ids(ex, dt, rules, model.feature_ids)
+        ids, constant, topics = document_feature_ids(ex, dt, rules, model.feature_ids)
         fast = model.sentence_probabilities_of_ids(ids, constant)
         assert fast is not None and np.array_equal(ref, fast), (name, dt)
-        assert topics_of(lows) == ref_topics, name
+        assert topics == ref_topics, name
         compared += 1
     assert compared >= 400
 
@@ -141,6 +141,9 @@ def test_token_codes_name_the_vocabulary_ids():
     assert table.pair(np.array([data, sale]), np.array([sale, data])).tolist() == [1, -1]
     assert table.w[table.marked[sell]] == 3 and table.pair(np.array([no]), np.array([table.marked[sell]])).tolist() == [4]
     assert table.breaks[comma] and not table.breaks[data] and table.codes(["data"]).tolist() == [data]
+    # pairs past the square table are looked up one by one, with the same answers
+    table.square = table.square[:2, :2].copy()
+    assert table.pair(np.array([data, sale, no]), np.array([sale, data, table.marked[sell]])).tolist() == [1, -1, 4]
     assert ids.constant("other") == [2] and ids.constant("product") == []
 
 
@@ -153,14 +156,18 @@ def test_token_codes_start_again_past_their_limit(monkeypatch):
     assert len(table) <= 2 * TokenCodes.LIMIT + 4
 
 
-def test_feature_ids_of_made_up_documents_are_the_reference_features(rubric):
+@pytest.mark.parametrize("square", [TokenCodes.SQUARE, 7])
+def test_feature_ids_of_made_up_documents_are_the_reference_features(rubric, monkeypatch, square):
     """Without the corpus too: negators, punctuation at sentence ends, contractions, headings
-    between sentences and a NUL inside a sentence (which parts words but ends no sentence)."""
+    between sentences and a NUL inside a sentence (which parts words but ends no sentence). With
+    a square table of pairs so small that most pairs are looked up the other way too."""
     import random
 
     from audit.extract.text import build
 
     model = model_for(rubric)
+    monkeypatch.setattr(TokenCodes, "SQUARE", square)
+    feature_ids = FeatureIds(model.vocab)
     pieces = ["we", "do", "not", "sell", "data", "unless", "required", ",", ";", "(", ")", ":", "can't", "cannot",
               "won\u2019t", "law", "enforcement", "warrant", "no", "keys", "\0", "never", "may", "subpoena",
               "30 days", "and", "but", "É", "x."]
@@ -174,7 +181,44 @@ def test_feature_ids_of_made_up_documents_are_the_reference_features(rubric):
         if not ex.sentences:
             continue
         rules = find_all(rubric, ex)
-        ids, constant, _ = document_feature_ids(ex, "privacy-policy", rules, model.feature_ids)
+        ids, constant, topics = document_feature_ids(ex, "privacy-policy", rules, feature_ids)
         for i, feats in enumerate(document_features(ex, "privacy-policy", rules)):
             assert sorted(set(ids[i])) == ids[i]
             assert set(ids[i]) | set(constant) == {model.vocab[f] for f in feats if f in model.vocab}, (blocks, i)
+        assert topics == document_topics(ex), blocks
+
+
+def test_sentences_found_by_their_tokens_are_those_the_search_finds(rubric):
+    """The hedge, plan and period features and the topics are found from the tokens that hold a
+    piece of each pattern (features._Mentioning), where the reference searches every sentence.
+    Made-up sentences of the patterns' own words, cut and glued at random, with the rewrites the
+    tokenizer makes ("n't", "cannot", curly apostrophes), hyphens and NULs between them."""
+    import random
+
+    from audit.extract.text import build
+    from audit.reader import features
+
+    model = model_for(rubric)
+    rng = random.Random(11)
+    words = sorted({w for m in features._BY_TOKEN for lit in m.literals for w in lit.split()} | {
+        "plan't", "retention't", "can't", "cannot", "won\u2019t", "n't", "end-to-end", "logs", "blog", "in the future",
+        "later this year", "will soon", "Police", "AGENCIES", "cjis", "30 days", "a", "the", "-", "'", "\0", "x"})
+    for _ in range(400):
+        def sentence() -> str:
+            out = ""
+            for _ in range(rng.randint(1, 12)):
+                w = rng.choice(words)
+                if rng.random() < 0.3:  # a piece of a word, glued to the one before or not
+                    a = rng.randrange(len(w))
+                    w = w[a:rng.randint(a + 1, len(w))]
+                out += w if rng.random() < 0.25 else " " + w
+            return out.strip() + "."
+        ex = build([("paragraph", " ".join(sentence() for _ in range(rng.randint(1, 5)))) for _ in range(rng.randint(1, 3))])
+        if not ex.sentences:
+            continue
+        ids, constant, topics = document_feature_ids(ex, "privacy-policy", {}, model.feature_ids)
+        assert topics == document_topics(ex), ex.text
+        for i, feats in enumerate(document_features(ex, "privacy-policy", {})):
+            want = {f for f in ("x:hedge", "x:plan", "x:period") if f in feats}
+            got = {f for f in ("x:hedge", "x:plan", "x:period") if model.vocab.get(f, -1) in ids[i]}
+            assert got == want, (ex.text, i)

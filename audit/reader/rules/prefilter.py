@@ -35,6 +35,8 @@ from operator import or_
 
 import numpy as np
 
+from audit.reader.tokens import words_and_breaks
+
 try:  # Python 3.11+
     from re import _constants as _c, _parser as _p
 except ImportError:  # pragma: no cover - Python < 3.11
@@ -364,7 +366,7 @@ class Plan:
         if not todo:
             return out
         # each sentence opens with a break token (a zero row): no sentence is an empty segment
-        tokens = _WORD_OR_BREAK.findall(_BREAK + _BREAK.join(lowered))
+        tokens = words_and_breaks(_BREAK + _BREAK.join(lowered))  # _WORD_OR_BREAK's tokens, as bytes
         if len(tokens) > MAX_TABLE_WORDS:  # a huge document: one sentence at a time, as chosen() does
             for j in todo:
                 out[j] = self.chosen(text[spans[j][0]:spans[j][1]])
@@ -413,18 +415,19 @@ MAX_TABLE_WORDS = 200_000  # words remembered per plan (a hostile document canno
 
 
 class _RowTable(dict):
-    """Lower-cased word -> its row in `matrix()`; words that meet no set share one zero row."""
+    """Lower-cased word (UTF-8 bytes, as tokens.words_and_breaks cuts it) -> its row in `matrix()`;
+    words that meet no set share one zero row."""
 
     def __init__(self, plan: Plan) -> None:
         super().__init__()
         self.plan = plan
-        self[_BREAK] = _BREAK_ROW
+        self[_BREAK.encode()] = _BREAK_ROW
         zero = np.zeros(plan.rows * plan.words_per_row, np.uint64)
         self._rows: list[np.ndarray] = [zero, zero]  # _BREAK_ROW, _NOTHING_ROW
         self._matrix: np.ndarray | None = None
 
-    def __missing__(self, word: str) -> int:
-        mask = self.plan.word_masks[word]
+    def __missing__(self, word: bytes) -> int:
+        mask = self.plan.word_masks[word.decode("utf-8", "surrogatepass")]
         if not mask:
             self[word] = _NOTHING_ROW
             return _NOTHING_ROW
