@@ -25,7 +25,10 @@ language detection stopping once the answer is settled: 2.19 -> 2.10, 2.15 -> 2.
 both targets still missed. With lxml's own tree instead of BeautifulSoup's, CSS by cssselect,
 and the rules' prefilter for a whole document at once, the session's first commit -> its last,
 back to back: 2.08, 2.10, 2.07 -> 1.25, 1.27, 1.25 (`--corpus-only`: target met) and 4.96, 5.05 ->
-3.10, 3.27 (`--dense --pages 150 --size 40000 --no-corpus`: still missed).
+3.10, 3.27 (`--dense --pages 150 --size 40000 --no-corpus`: still missed). The next session, with
+the reader's cues found from the words, word pairs from a square table and both word passes cut by
+bytes (reader/tokens.py), back to back: 3.45, 3.82 -> 2.60, 2.55 (dense: met) and 1.30, 1.27, 1.28
+-> 1.26, 1.22, 1.21 (`--corpus-only`: met).
 """
 
 from __future__ import annotations
