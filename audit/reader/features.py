@@ -237,8 +237,6 @@ def document_feature_ids(extracted: ExtractedText, doc_type: str, findings: dict
     return out, constant, topics
 
 
-#: the tokens of `words`, plus the NUL between sentences: what tokens.feature_tokens cuts
-_TOKEN_OR_GAP = re.compile(_TOKEN.pattern + r"|\0")
 _WORD, _PUNCTUATION, _GAP, _NEGATOR = 0, 1, 2, 3  # kinds of token (a negator is a word too)
 _KINDS = {**dict.fromkeys(",;:()", _PUNCTUATION), "\0": _GAP, **dict.fromkeys(_NEGATORS, _NEGATOR)}
 
@@ -358,6 +356,7 @@ def document_feature_arrays(extracted: ExtractedText, doc_type: str, findings: d
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), constant, topics_of(lows)
     # a NUL inside a sentence parts words as a space does (neither is in a word), but must not end it
     body = "\0".join(lows) if "\0" not in text else "\0".join(low.replace("\0", " ") for low in lows)
+    # the tokens of `words` (_TOKEN), plus the NUL between sentences
     toks = feature_tokens(body.replace("’", "'").replace("n't", " not").replace("cannot", "can not"))
     table = ids.tokens
     code = table.codes(toks)

@@ -11,10 +11,14 @@ import sys
 
 import pytest
 
+from audit.reader.features import _TOKEN
+from audit.reader.rules.prefilter import _WORD_PIECE
 from audit.reader.tokens import feature_tokens, words_and_breaks
 
-WORDS = re.compile(r"\w+|\x00")
-FEATURES = re.compile(r"[a-z0-9]+|[,;:()]|\x00")
+# what each stands for: the words the sentence-at-a-time paths cut (`Plan.chosen`, `features.words`)
+# and the NUL between sentences
+WORDS = re.compile(_WORD_PIECE.pattern + r"|\x00")
+FEATURES = re.compile(_TOKEN.pattern + r"|\x00")
 
 
 def _encoded(tokens: list[str]) -> list[bytes]:

@@ -366,7 +366,7 @@ class Plan:
         if not todo:
             return out
         # each sentence opens with a break token (a zero row): no sentence is an empty segment
-        tokens = words_and_breaks(_BREAK + _BREAK.join(lowered))  # _WORD_OR_BREAK's tokens, as bytes
+        tokens = words_and_breaks(_BREAK + _BREAK.join(lowered))  # chosen()'s words and the breaks, as bytes
         if len(tokens) > MAX_TABLE_WORDS:  # a huge document: one sentence at a time, as chosen() does
             for j in todo:
                 out[j] = self.chosen(text[spans[j][0]:spans[j][1]])
@@ -410,7 +410,6 @@ class Plan:
 _BREAK = "\x00"
 _BREAK_ROW = 0
 _NOTHING_ROW = 1
-_WORD_OR_BREAK = re.compile(r"\w+|\x00")
 MAX_TABLE_WORDS = 200_000  # words remembered per plan (a hostile document cannot grow it without bound)
 
 
