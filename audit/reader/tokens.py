@@ -13,6 +13,10 @@ from __future__ import annotations
 import re
 
 _WORD_CHAR = re.compile(r"\w")
+_WORDS = re.compile(r"\w+|\x00")  # what words_and_breaks cuts, for a text with too many kinds of mark
+#: distinct non-ASCII characters that are no word character, each one pass over the text: past
+#: this many (a page made of symbols) one regular-expression scan is cheaper, and stays linear
+MAX_MARKS = 24
 _ASCII_BYTES = bytes(range(128))
 #: ASCII bytes that are no word character -> a space; NUL and the bytes of other characters kept
 _WORDS_TABLE = bytes(c if c == 0 or c >= 128 or c == ord("_") or chr(c).isalnum() else 32 for c in range(256))
@@ -31,13 +35,16 @@ def words_and_breaks(text: str) -> list[bytes]:
 
     Non-ASCII characters that are no word character (curly quotes, dashes, marks) become spaces
     first, each by one `replace` of its bytes (UTF-8 never holds one character's bytes inside
-    another's); the rest is one table lookup per byte and a split on spaces."""
+    another's); the rest is one table lookup per byte and a split on spaces. A text with more
+    than MAX_MARKS kinds of such characters is cut by the regular expression instead."""
     data = _encode(text)
     if not text.isascii():
         others = data.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")  # the non-ASCII characters
-        for ch in set(others):
-            if _WORD_CHAR.match(ch) is None:
-                data = data.replace(_encode(ch), b" ")
+        marks = [ch for ch in set(others) if _WORD_CHAR.match(ch) is None]
+        if len(marks) > MAX_MARKS:
+            return [_encode(t) for t in _WORDS.findall(text)]
+        for ch in marks:
+            data = data.replace(_encode(ch), b" ")
     data = data.translate(_WORDS_TABLE)
     if b"\x00" in data:
         data = data.replace(b"\x00", b" \x00 ")

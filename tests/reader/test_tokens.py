@@ -72,6 +72,23 @@ def test_every_character_of_the_basic_plane_and_a_few_beyond():
             assert feature_tokens(text) == _encoded(FEATURES.findall(text)), i
 
 
+def test_a_text_of_many_kinds_of_mark_is_cut_the_same(monkeypatch):
+    """Past MAX_MARKS kinds of non-ASCII mark (each would cost one pass over the text) the regular
+    expression cuts the text: the same tokens either way, at the bound and past it."""
+    from audit.reader import tokens
+
+    marks = [chr(c) for c in range(0x2000, 0x2BFF) if not re.match(r"\w", chr(c))]
+    rng = random.Random(8)
+    for kinds in (tokens.MAX_MARKS, tokens.MAX_MARKS + 1, len(marks)):
+        used = marks[:kinds]
+        text = "".join(rng.choice(used) + rng.choice(["word", "x\u00e9", "\x00", " "]) for _ in range(3000))
+        assert words_and_breaks(text) == _encoded(WORDS.findall(text)), kinds
+    passes = []
+    monkeypatch.setattr(tokens, "_encode", lambda t: passes.append(t) or t.encode("utf-8", "surrogatepass"))
+    words_and_breaks("".join(marks) + " a b c")
+    assert len(marks) > 500 and len(passes) < 50  # never one pass per kind of mark
+
+
 def test_the_shared_corpus(shared_dir):
     corpus = shared_dir / "corpus" / "real"
     files = sorted(corpus.glob("*.md"))[::5] if corpus.is_dir() else []
