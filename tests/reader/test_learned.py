@@ -227,16 +227,17 @@ def test_training_is_reproducible_byte_for_byte(shared_dir, tmp_path):
 
 def test_grouped_cross_validation_floors(shared_dir, run_cli):
     # Regression floors a little under the figures measured on the whole development set after
-    # labelling rounds 2-4 and the release of the three reported sealed splits (README: 430
-    # documents, 239 companies: 60.8% exact, 73.3% detection, 1.86% false credit, Spearman 0.70,
-    # gap 2.85); the targets (85 / 92 / 2 / 0.9 / 5) are not reached, and the README says so.
+    # labelling rounds 2-4 and the release of the three reported sealed splits, with stage 1 no
+    # longer training unquoted sentences as silence (README: 430 documents, 239 companies: 62.7%
+    # exact, 75.6% detection, 1.91% false credit, Spearman 0.69, gap 2.85); the targets
+    # (85 / 92 / 2 / 0.9 / 5) are not reached, and the README says so.
     r = run_cli("reader", "cv", "--folds", "5", "--format", "json", "--corpus", shared_dir / "corpus",
                 "--labels", REPO / "labels")
     assert r.code == 0, r
     rep = json.loads(r.out)
     o = rep["overall"]
     assert o["labelled"] >= 1700 and rep["companies"] >= 230
-    assert o["exact_agreement"] >= 0.59, o
-    assert o["detection"] >= 0.71, o
+    assert o["exact_agreement"] >= 0.61, o
+    assert o["detection"] >= 0.74, o
     assert o["false_credit"] <= 0.021, o
     assert rep["spearman"] >= 0.67 and rep["mean_score_gap"] <= 5.0, rep
