@@ -11,7 +11,6 @@ import math
 import re
 from collections.abc import Iterable
 from functools import cached_property
-from itertools import repeat
 
 import numpy as np
 
