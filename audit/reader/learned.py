@@ -27,7 +27,7 @@ from audit.rubric.model import Rubric
 READER_ID = "learned"
 #: bump when the reading code (not the model) changes what a document reads as: it enters the
 #: findings cache key with the model's hash
-READER_REVISION = 4
+READER_REVISION = 5
 MAX_QUOTES = 5
 SUPPORT_FLOOR = 0.25  # a further quote must carry the decided level at least this strongly
 

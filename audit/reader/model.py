@@ -2,13 +2,17 @@
 
 Two stages, both linear (numpy only at reading time):
 1. per sentence and criterion, the probabilities of none / met / partial / not-met from words,
-   negation scope, heading, document type and the hand rules that fire (`features.py`);
+   negation scope, heading, document type and the hand rules that fire (`features.py`), in two
+   steps: whether the sentence speaks to the criterion at all (a detector that learns from the
+   evidence of every level pooled), and, if it does, at which level (learned from the evidence
+   sentences alone). P(none) = 1 - detect, P(level) = detect * P(level | speaks to it);
 2. per document and criterion, the level (no-disclosure / met / partial / not-met) from what
    stage 1 found across the document's sentences; its probability is the level's confidence.
 
 Files (in `audit/reader/model/`, written by `train.py`, byte for byte reproducible):
 `reader.json` (vocabulary, stage 2, metadata) and `stage1.f16.z` (stage 1 weights: little-endian
-float16, zlib-compressed; most are zero).
+float16, zlib-compressed; most are zero). Per criterion stage 1 has four columns: the detector's
+logit, then the met / partial / not-met logits of the level model (`stage1_probabilities`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ LEVELS = ("no-disclosure", "met", "partial", "not-met")  # stage 2 (per document
 _OVER = [np.array([], dtype=int), np.array([0, 2, 3]), np.array([0, 3]), np.array([], dtype=int)]
 MODEL_DIR = Path(__file__).parent / "model"
 STAGE1 = "stage1.f16.z"
+FORMAT = 2  # 2: stage 1 is a detector then a level model (1, a single four-way softmax, is not read)
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ class ReaderModel:
         if rows:
             # one gather and one segmented sum for all sentences (np.add.at is several times slower)
             logits[np.asarray(rows)] += np.add.reduceat(self.w1[np.asarray(cols)], np.asarray(starts), axis=0)
-        return _softmax(logits.reshape(n, c, 4))
+        return stage1_probabilities(logits.reshape(n, c, 4))
 
     @cached_property
     def feature_ids(self) -> FeatureIds:
@@ -108,7 +113,7 @@ class ReaderModel:
         if len(rows):
             starts = np.concatenate(([0], np.cumsum(counts[rows[:-1]])))
             logits[rows] = b1 + (base + np.add.reduceat(w1[cols], starts, axis=0))
-        return _softmax(logits.reshape(n, c, 4))
+        return stage1_probabilities(logits.reshape(n, c, 4))
 
     def decide(self, doc: np.ndarray) -> list[tuple[str, float]]:
         """(level, confidence) per criterion from stage 2's probabilities. Giving credit the text does
@@ -130,11 +135,17 @@ class ReaderModel:
         return e / e.sum(axis=1, keepdims=True)
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis (in place on LOGITS)."""
-    logits -= logits.max(axis=2, keepdims=True)
-    e = np.exp(logits)
-    return e / e.sum(axis=2, keepdims=True)
+def stage1_probabilities(logits: np.ndarray) -> np.ndarray:
+    """(..., 4) stage 1 logits -> probabilities of none / met / partial / not-met (in place on
+    LOGITS): the detector's logit (column 0) gives the chance a sentence speaks to the criterion,
+    the level model's softmax (columns 1-3) how it is split among the levels."""
+    detect = 1.0 / (1.0 + np.exp(-np.clip(logits[..., 0], -60.0, 60.0)))
+    levels = logits[..., 1:]
+    levels -= levels.max(axis=-1, keepdims=True)
+    np.exp(levels, out=levels)
+    levels *= (detect / levels.sum(axis=-1))[..., None]
+    logits[..., 0] = 1.0 - detect
+    return logits
 
 
 def stage2_matrix(model_criteria, feature_names, probs: np.ndarray, doc_type: str, rule_levels: dict[str, str],
@@ -292,6 +303,9 @@ def load_model(path: Path = MODEL_DIR) -> ReaderModel | None:
     except (OSError, zlib.error):
         return None
     meta = json.loads(raw)
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{path / 'reader.json'}: model format {meta.get('format')}, this reader reads {FORMAT}; "
+                         "retrain it with `audit reader train`")
     vocab_list = meta["vocab"]
     criteria = tuple(meta["criteria"])
     w1 = np.frombuffer(weights, dtype="<f2").reshape(len(vocab_list), len(criteria) * 4).astype(np.float64)

@@ -22,7 +22,7 @@ import numpy as np
 from audit.extract.markdown import extract_plain
 from audit.reader.corpus import LabelledDocument, sentences_of_span
 from audit.reader.features import document_features, document_topics
-from audit.reader.model import CLASSES, LEVELS, ReaderModel, rules_guard, stage2_matrix, stage2_rows
+from audit.reader.model import CLASSES, FORMAT, LEVELS, ReaderModel, rules_guard, stage2_matrix, stage2_rows
 from audit.rubric.model import Rubric
 from audit.score.engine import decide_level
 from audit.reader.rules.matcher import find_all
@@ -31,7 +31,8 @@ from audit.models import DocumentRef
 MIN_DF = 3
 PRUNE_BELOW = 0.002  # stage 1 weights smaller than this are dropped from the model file
 FIT_JOBS = 2  # criteria fitted in parallel (the result does not depend on it)
-C1 = 0.5  # stage 1 inverse regularisation
+C1 = 0.5  # stage 1 inverse regularisation (the detector's)
+C_LEVEL = 0.5  # stage 1 inverse regularisation of the level model (fitted on evidence sentences only)
 C2 = 1.0
 POSITIVE_WEIGHT = 15.0  # stage 1: a labelled evidence sentence counts this many times a silent one
 # Stage 1, for one criterion: the weight of a sentence outside the quoted evidence of a document whose
@@ -150,7 +151,11 @@ def _matrix(rows: list[list[str]], vocab: dict[str, int]):
 
 
 def fit_stage1(prepared: list[PreparedDocument], examples, criteria: tuple[str, ...]):
-    """(vocab list, w1, b1) of the per-sentence models."""
+    """(vocab list, w1, b1) of the per-sentence models: per criterion a detector (does the sentence
+    speak to it? every level's evidence pooled against silence) and a level model (met, partial or
+    not-met, fitted on the evidence sentences alone). Pooling gives the detector all of a
+    criterion's evidence where a four-way model split it three ways; grouped CV on all 430
+    documents: 62.7% -> 64.5% exact (see the README)."""
     from joblib import Parallel, delayed
     from scipy.sparse import vstack
 
@@ -170,39 +175,48 @@ def fit_stage1(prepared: list[PreparedDocument], examples, criteria: tuple[str, 
             x = vstack([x_docs, _matrix([f for f, _ in ex], vocab)]).tocsr()
             y = np.concatenate([y, np.asarray([k for _, k in ex], dtype=np.int64)])
             w = np.concatenate([w, np.ones(len(ex))])
-        jobs.append((x, y, np.where(y > 0, POSITIVE_WEIGHT, 1.0) * w))
-    fitted = Parallel(n_jobs=FIT_JOBS)(delayed(_fit_one)(x, y, w, C1) for x, y, w in jobs)
+        jobs.append((x, y, w))
+    fitted = Parallel(n_jobs=FIT_JOBS)(delayed(_fit_criterion)(x, y, w) for x, y, w in jobs)
     w1 = np.zeros((len(vocab_list), len(criteria) * 4), dtype=np.float64)
-    b1 = np.full(len(criteria) * 4, -30.0)
-    for ci, res in enumerate(fitted):
-        if res is None:
-            b1[ci * 4] = 0.0  # never anything but silence
-            continue
-        classes, coef, icpt = res
-        for row, k in enumerate(classes):
-            w1[:, ci * 4 + int(k)] = coef[row]
-            b1[ci * 4 + int(k)] = icpt[row]
+    b1 = np.full(len(criteria) * 4, -30.0)  # a level never seen in evidence: never read
+    for ci, (detector, levels) in enumerate(fitted):
+        if detector is not None:
+            w1[:, ci * 4], b1[ci * 4] = detector
+        for k, (coef, icpt) in levels.items():
+            w1[:, ci * 4 + k] = coef
+            b1[ci * 4 + k] = icpt
     return vocab_list, shipped_weights(w1), b1
+
+
+def _fit_criterion(x, y, w):
+    """One criterion's stage 1: ((coef, intercept) of the detector or None where no sentence is
+    evidence, {level class: (coef, intercept)} of the level model)."""
+    from sklearn.linear_model import LogisticRegression
+
+    w = np.asarray(w, dtype=np.float64)
+    speaks = (y > 0) & (w > 0)
+    if not speaks.any() or speaks.all():
+        return None, {}
+    det = LogisticRegression(C=C1, max_iter=300, tol=1e-4)
+    det.fit(x, speaks.astype(np.int64), sample_weight=np.where(speaks, POSITIVE_WEIGHT, 1.0) * w)
+    detector = (det.coef_[0], float(det.intercept_[0]))
+    rows = np.flatnonzero(speaks)
+    found = sorted(set(y[rows].tolist()))
+    if len(found) == 1:  # one level in all the evidence: the level model always says it
+        return detector, {found[0]: (np.zeros(x.shape[1]), 0.0)}
+    clf = LogisticRegression(C=C_LEVEL, max_iter=300, tol=1e-4)
+    clf.fit(x[rows], y[rows], sample_weight=w[rows])
+    coef, icpt = clf.coef_, clf.intercept_
+    if len(clf.classes_) == 2:  # binary: sklearn gives one row for the second class
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        icpt = np.asarray([-icpt[0] / 2, icpt[0] / 2])
+    return detector, {int(k): (coef[row], float(icpt[row])) for row, k in enumerate(clf.classes_)}
 
 
 def shipped_weights(w1: np.ndarray) -> np.ndarray:
     """Stage 1 weights as the model file stores them (near-zero weights dropped, half precision),
     so that what is measured is what ships."""
     return np.where(np.abs(w1) < PRUNE_BELOW, 0.0, w1).astype(np.float16).astype(np.float64)
-
-
-def _fit_one(x, y, w, c):
-    from sklearn.linear_model import LogisticRegression
-
-    if len(set(y.tolist())) < 2:
-        return None
-    clf = LogisticRegression(C=c, max_iter=300, tol=1e-4)
-    clf.fit(x, y, sample_weight=w)
-    coef, icpt = clf.coef_, clf.intercept_
-    if len(clf.classes_) == 2:  # binary: sklearn gives one row for the second class
-        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-        icpt = np.asarray([-icpt[0] / 2, icpt[0] / 2])
-    return clf.classes_, coef, icpt
 
 
 def _stage1_model(criteria, vocab_list, w1, b1) -> ReaderModel:
@@ -297,7 +311,7 @@ def model_json(model: ReaderModel, corpus, rubric: Rubric) -> tuple[dict, np.nda
     """The model as the files write_model stores (vocabulary and stage 2 in JSON, stage 1 apart)."""
     labelled = [d for d in corpus.development if d.source == "real"]
     data = {
-        "format": 1,
+        "format": FORMAT,
         "rubric_id": rubric.id,
         "rubric_sha256": rubric.sha256,
         "criteria": list(model.criteria),
@@ -311,7 +325,7 @@ def model_json(model: ReaderModel, corpus, rubric: Rubric) -> tuple[dict, np.nda
         "trained_on": {"real_documents": len(labelled), "companies": len({d.company for d in labelled}),
                        "dev_set_documents": sum(d.source == "dev" for d in corpus.development),
                        "label_files_sha256": corpus_fingerprint(corpus.development)},
-        "settings": {"min_df": MIN_DF, "c1": C1, "c2": C2, "positive_weight": POSITIVE_WEIGHT,
+        "settings": {"min_df": MIN_DF, "c1": C1, "c_level": C_LEVEL, "c2": C2, "positive_weight": POSITIVE_WEIGHT,
                      "unquoted_weight": UNQUOTED_WEIGHT, "prune_below": PRUNE_BELOW,
                      "sample_every": SAMPLE_EVERY},
     }

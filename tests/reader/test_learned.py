@@ -228,8 +228,9 @@ def test_training_is_reproducible_byte_for_byte(shared_dir, tmp_path):
 def test_grouped_cross_validation_floors(shared_dir, run_cli):
     # Regression floors a little under the figures measured on the whole development set after
     # labelling rounds 2-4 and the release of the three reported sealed splits, with stage 1 no
-    # longer training unquoted sentences as silence (README: 430 documents, 239 companies: 62.7%
-    # exact, 75.6% detection, 1.91% false credit, Spearman 0.69, gap 2.85); the targets
+    # longer training unquoted sentences as silence and split into a detector and a level model
+    # (README: 430 documents, 239 companies: 64.5% exact, 76.5% detection, 1.90% false credit,
+    # Spearman 0.71, gap 2.77); the targets
     # (85 / 92 / 2 / 0.9 / 5) are not reached, and the README says so.
     r = run_cli("reader", "cv", "--folds", "5", "--format", "json", "--corpus", shared_dir / "corpus",
                 "--labels", REPO / "labels")
@@ -237,7 +238,7 @@ def test_grouped_cross_validation_floors(shared_dir, run_cli):
     rep = json.loads(r.out)
     o = rep["overall"]
     assert o["labelled"] >= 1700 and rep["companies"] >= 230
-    assert o["exact_agreement"] >= 0.61, o
-    assert o["detection"] >= 0.74, o
+    assert o["exact_agreement"] >= 0.63, o
+    assert o["detection"] >= 0.75, o
     assert o["false_credit"] <= 0.021, o
-    assert rep["spearman"] >= 0.67 and rep["mean_score_gap"] <= 5.0, rep
+    assert rep["spearman"] >= 0.68 and rep["mean_score_gap"] <= 5.0, rep

@@ -39,3 +39,21 @@ def test_stage2_matrix_is_the_named_rows(sentences):
             got = stage2_matrix(model.criteria, model.stage2_features, probs, doc_type, levels, topics)
             want = _reference_matrix(model.criteria, model.stage2_features, probs, doc_type, levels, topics)
             assert np.array_equal(got, want) and got.tobytes() == want.tobytes()
+
+
+def test_stage1_probabilities_are_a_detection_split_among_the_levels():
+    from audit.reader.model import stage1_probabilities
+
+    rng = np.random.default_rng(7)
+    logits = rng.normal(size=(50, 3, 4)) * 8
+    logits[0, 0] = [80.0, -900.0, 0.0, 900.0]  # extreme logits stay finite
+    logits[1, 1] = [-80.0, 1.0, 1.0, 1.0]
+    z = logits.copy()
+    p = stage1_probabilities(logits)
+    assert np.isfinite(p).all() and (p >= 0).all()
+    np.testing.assert_allclose(p.sum(axis=2), 1.0)
+    detect = 1.0 / (1.0 + np.exp(-np.clip(z[..., 0], -60, 60)))
+    np.testing.assert_allclose(p[..., 0], 1.0 - detect)
+    e = np.exp(z[..., 1:] - z[..., 1:].max(axis=2, keepdims=True))
+    np.testing.assert_allclose(p[..., 1:], detect[..., None] * e / e.sum(axis=2, keepdims=True))
+    assert p[0, 0, 3] > 0.99 and p[1, 1, 0] > 0.99

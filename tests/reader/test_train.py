@@ -65,6 +65,42 @@ def test_the_same_sentence_still_trains_as_silence_for_the_other_criteria(monkey
     vocab2, w1_silence, _ = _fit(more)
     assert vocab == vocab2
     i = vocab.index("w:warrant")
-    assert w1_silence[i, 1] < w1[i, 1] - 0.01  # the repeat, as silence, pulls "warrant" towards none
+    assert w1_silence[i, 0] < w1[i, 0] - 0.01  # the repeat, as silence, pulls the detector's "warrant" down
     nds = slice(4, 8)
     np.testing.assert_allclose(w1_silence[:, nds], w1[:, nds])  # no-data-sales: unchanged either way
+
+
+def _levelled_documents(first: int, second: int) -> list[PreparedDocument]:
+    # evidence at two levels: the first sentence at FIRST, the second at SECOND
+    docs = []
+    for k in range(3):
+        docs.append(_doc([EVIDENCE + ["w:always"], EVIDENCE + ["w:never", f"w:x{k}"], ["w:privacy", "w:notice"]],
+                         {"warrant-for-content": [first, second, 0]}))
+    return docs
+
+
+def test_the_detector_learns_from_every_level_of_evidence_pooled():
+    """Stage 1's first column per criterion says whether a sentence speaks to it: which level the
+    evidence was labelled at does not move it, only the level columns."""
+    vocab, w_two, b_two = _fit(_silent_documents() + _levelled_documents(1, 3))
+    vocab2, w_one, b_one = _fit(_silent_documents() + _levelled_documents(1, 1))
+    assert vocab == vocab2
+    np.testing.assert_allclose(w_two[:, 0], w_one[:, 0])
+    assert b_two[0] == b_one[0]
+    i, j = vocab.index("w:always"), vocab.index("w:never")
+    assert w_two[j, 3] - w_two[j, 1] > 0.01 and w_two[i, 1] - w_two[i, 3] > 0.01  # the levels it tells apart
+    assert not w_one[:, 1:].any() and b_one[2] == b_one[3] == -30.0  # one level seen: always that one
+
+
+def test_the_level_model_learns_from_evidence_sentences_alone():
+    """More silent text changes what silence looks like (the detector), not how evidence is split
+    among the levels."""
+    few = _fit(_silent_documents() + _levelled_documents(1, 3))
+    many = _fit(_silent_documents() * 3 + _levelled_documents(1, 3))
+    common = [many[0].index(f) for f in few[0]]
+    extra = [i for i, f in enumerate(many[0]) if f not in few[0]]  # words of silent sentences only
+    assert extra
+    np.testing.assert_allclose(many[1][common, 1:4], few[1][:, 1:4], atol=2e-3)
+    np.testing.assert_allclose(many[2][1:4], few[2][1:4], atol=2e-3)
+    assert not many[1][extra, 1:4].any()
+    assert not np.allclose(many[1][common, 0], few[1][:, 0], atol=2e-3)
