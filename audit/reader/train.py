@@ -176,7 +176,8 @@ def fit_stage1(prepared: list[PreparedDocument], examples, criteria: tuple[str, 
             y = np.concatenate([y, np.asarray([k for _, k in ex], dtype=np.int64)])
             w = np.concatenate([w, np.ones(len(ex))])
         jobs.append((x, y, w))
-    fitted = Parallel(n_jobs=FIT_JOBS)(delayed(_fit_criterion)(x, y, w) for x, y, w in jobs)
+    fitted = Parallel(n_jobs=FIT_JOBS)(delayed(_fit_criterion)(x, y, w, C1, C_LEVEL, POSITIVE_WEIGHT)
+                                        for x, y, w in jobs)
     w1 = np.zeros((len(vocab_list), len(criteria) * 4), dtype=np.float64)
     b1 = np.full(len(criteria) * 4, -30.0)  # a level never seen in evidence: never read
     for ci, (detector, levels) in enumerate(fitted):
@@ -188,23 +189,24 @@ def fit_stage1(prepared: list[PreparedDocument], examples, criteria: tuple[str, 
     return vocab_list, shipped_weights(w1), b1
 
 
-def _fit_criterion(x, y, w):
+def _fit_criterion(x, y, w, c_detect: float, c_level: float, positive_weight: float):
     """One criterion's stage 1: ((coef, intercept) of the detector or None where no sentence is
-    evidence, {level class: (coef, intercept)} of the level model)."""
+    evidence, {level class: (coef, intercept)} of the level model). The settings come as arguments:
+    a worker process has the module's defaults, not what the caller set."""
     from sklearn.linear_model import LogisticRegression
 
     w = np.asarray(w, dtype=np.float64)
     speaks = (y > 0) & (w > 0)
     if not speaks.any() or speaks.all():
         return None, {}
-    det = LogisticRegression(C=C1, max_iter=300, tol=1e-4)
-    det.fit(x, speaks.astype(np.int64), sample_weight=np.where(speaks, POSITIVE_WEIGHT, 1.0) * w)
+    det = LogisticRegression(C=c_detect, max_iter=300, tol=1e-4)
+    det.fit(x, speaks.astype(np.int64), sample_weight=np.where(speaks, positive_weight, 1.0) * w)
     detector = (det.coef_[0], float(det.intercept_[0]))
     rows = np.flatnonzero(speaks)
     found = sorted(set(y[rows].tolist()))
     if len(found) == 1:  # one level in all the evidence: the level model always says it
         return detector, {found[0]: (np.zeros(x.shape[1]), 0.0)}
-    clf = LogisticRegression(C=C_LEVEL, max_iter=300, tol=1e-4)
+    clf = LogisticRegression(C=c_level, max_iter=300, tol=1e-4)
     clf.fit(x[rows], y[rows], sample_weight=w[rows])
     coef, icpt = clf.coef_, clf.intercept_
     if len(clf.classes_) == 2:  # binary: sklearn gives one row for the second class

@@ -104,3 +104,14 @@ def test_the_level_model_learns_from_evidence_sentences_alone():
     np.testing.assert_allclose(many[2][1:4], few[2][1:4], atol=2e-3)
     assert not many[1][extra, 1:4].any()
     assert not np.allclose(many[1][common, 0], few[1][:, 0], atol=2e-3)
+
+
+def test_the_settings_reach_the_fitting_workers(monkeypatch):
+    """Stage 1's criteria are fitted in worker processes: the caller's settings must reach them."""
+    docs = _silent_documents() + _levelled_documents(1, 3)
+    _, w1, _ = _fit(docs)
+    monkeypatch.setattr(train, "C_LEVEL", 0.01)
+    monkeypatch.setattr(train, "C1", 0.01)
+    _, w1_strong, _ = _fit(docs)
+    assert np.abs(w1_strong[:, 1:4]).sum() < np.abs(w1[:, 1:4]).sum() / 2
+    assert np.abs(w1_strong[:, 0]).sum() < np.abs(w1[:, 0]).sum() / 2
