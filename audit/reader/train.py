@@ -190,8 +190,9 @@ def fit_stage1(prepared: list[PreparedDocument], examples, criteria: tuple[str, 
 
 
 def _fit_criterion(x, y, w, c_detect: float, c_level: float, positive_weight: float):
-    """One criterion's stage 1: ((coef, intercept) of the detector or None where no sentence is
-    evidence, {level class: (coef, intercept)} of the level model). The settings come as arguments:
+    """One criterion's stage 1: ((coef, intercept) of the detector, or None where no sentence or
+    every sentence is evidence (nothing to tell apart: the criterion is then never read),
+    {level class: (coef, intercept)} of the level model). The settings come as arguments:
     a worker process has the module's defaults, not what the caller set."""
     from sklearn.linear_model import LogisticRegression
 
