@@ -95,14 +95,40 @@ def _report_out(rubric, pairs, fmt, title):
 @reader.command("cv")
 @_corpus_options
 @click.option("--folds", type=int, default=5, show_default=True)
+@click.option("--seed", "seeds", type=click.IntRange(min=0), multiple=True, metavar="N",
+              help="Draw of companies into folds (default 0, the README's figures); repeat it to measure "
+                   "several draws and their spread.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def cv_cmd(rubric_id, labels_dir, corpus_dir, sample, folds, fmt):
+def cv_cmd(rubric_id, labels_dir, corpus_dir, sample, folds, seeds, fmt):
     """Grouped cross-validation by company over the development documents (never the sealed split)."""
     from audit.reader.experiment import cross_validate, stderr
+    from audit.reader.measure import draw_spread, report
+    from audit.reader.model import review_threshold
 
+    if folds < 2:
+        raise InputError("--folds must be at least 2")
+    seeds = tuple(dict.fromkeys(seeds)) or (0,)
     rubric, corpus = _load(rubric_id, labels_dir, corpus_dir, sample)
-    pairs = cross_validate(rubric, corpus.development, folds, progress=stderr)
-    _report_out(rubric, pairs, fmt, f"grouped {folds}-fold cross-validation")
+    draws = cross_validate(rubric, corpus.development, folds, progress=stderr, seeds=seeds)
+    if len(draws) == 1:
+        _report_out(rubric, draws[0], fmt, f"grouped {folds}-fold cross-validation")
+        return
+    reports = [report(rubric, pairs, review_threshold()) for pairs in draws]
+    spread = draw_spread(reports)
+    if fmt == "json":
+        click.echo(json.dumps({"draws": [{"seed": s, **r} for s, r in zip(seeds, reports)], "spread": spread},
+                              indent=2, sort_keys=True))
+        return
+    for seed, pairs in zip(seeds, draws):
+        _report_out(rubric, pairs, fmt, f"grouped {folds}-fold cross-validation, draw {seed}")
+        click.echo("")
+    click.echo(f"over {len(seeds)} draws of companies into folds (seeds {', '.join(map(str, seeds))}): mean (min-max)")
+    for name, m in spread.items():
+        fmt_v = (lambda x: f"{x * 100:.1f}%") if name in _PERCENT else (lambda x: f"{x:.2f}")
+        click.echo(f"  {name:<16} {fmt_v(m['mean'])} ({fmt_v(m['min'])}-{fmt_v(m['max'])})")
+
+
+_PERCENT = ("exact_agreement", "detection", "false_credit", "flagged_share")
 
 
 @reader.command("sealed")

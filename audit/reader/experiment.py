@@ -112,21 +112,29 @@ def _pairs(model, prepared, criteria) -> list[Pair]:
     return out
 
 
-def cross_validate(rubric: Rubric, docs: list[LabelledDocument], folds: int = 5, progress=None) -> list[Pair]:
-    """Fit on k-1 folds of companies, read the unseen fold; pooled pairs of every fold."""
+def cross_validate(rubric: Rubric, docs: list[LabelledDocument], folds: int = 5, progress=None,
+                   seeds: tuple[int, ...] = (0,)) -> list[list[Pair]]:
+    """Fit on k-1 folds of companies, read the unseen fold; pooled pairs of every fold, once per
+    draw of companies into folds (SEEDS: seed 0 is the draw every figure in the README uses).
+    Which companies share a fold moves the pooled figure by a point or two, so a change is best
+    judged on several draws."""
     criteria = text_criteria(rubric)
     prepared = prepare(rubric, docs, criteria)
     examples = example_sentences(rubric, criteria)
-    fold_of = folds_by_company(docs, folds)
-    pairs: list[Pair] = []
-    for f in range(folds):
-        train = [p for p, g in zip(prepared, fold_of) if g != f]
-        held = [p for p, g in zip(prepared, fold_of) if g == f]
-        if progress:
-            progress(f"fold {f + 1}/{folds}: fitting on {len(train)} documents, reading {len(held)}")
-        model = fit(rubric, train, criteria, examples)
-        pairs += _pairs(model, held, criteria)
-    return pairs
+    draws: list[list[Pair]] = []
+    for seed in seeds:
+        fold_of = folds_by_company(docs, folds, seed=seed)
+        pairs: list[Pair] = []
+        for f in range(folds):
+            train = [p for p, g in zip(prepared, fold_of) if g != f]
+            held = [p for p, g in zip(prepared, fold_of) if g == f]
+            if progress:
+                draw = f"draw {seed}, " if len(seeds) > 1 else ""
+                progress(f"{draw}fold {f + 1}/{folds}: fitting on {len(train)} documents, reading {len(held)}")
+            model = fit(rubric, train, criteria, examples)
+            pairs += _pairs(model, held, criteria)
+        draws.append(pairs)
+    return draws
 
 
 def sealed_figure(rubric: Rubric, corpus: Corpus, round_: str | None = None) -> list[Pair]:

@@ -117,3 +117,17 @@ def report(rubric: Rubric, pairs: list[Pair], review_below: float) -> dict:
         "confident": agreement(confident),
         "flagged_share": _r(len(pairs) - len(confident), len(pairs)),
     }
+
+
+SPREAD = ("exact_agreement", "detection", "false_credit", "spearman", "mean_score_gap", "flagged_share")
+
+
+def draw_spread(reports: list[dict]) -> dict[str, dict[str, float]]:
+    """Mean, min and max over several cross-validation draws (`report`s) of the headline figures."""
+    out: dict[str, dict[str, float]] = {}
+    for name in SPREAD:
+        found = (r["overall"][name] if name in r["overall"] else r.get(name) for r in reports)
+        values = [float(v) for v in found if v is not None]
+        if values:
+            out[name] = {"mean": round(sum(values) / len(values), 4), "min": min(values), "max": max(values)}
+    return out

@@ -242,3 +242,56 @@ def test_grouped_cross_validation_floors(shared_dir, run_cli):
     assert o["detection"] >= 0.75, o
     assert o["false_credit"] <= 0.021, o
     assert rep["spearman"] >= 0.68 and rep["mean_score_gap"] <= 5.0, rep
+
+
+def test_folds_by_company_draws_differ_by_seed_and_keep_companies_whole():
+    from audit.reader.corpus import LabelledDocument
+    from audit.reader.train import folds_by_company
+
+    docs = [LabelledDocument(f"real/c{k}__privacy-policy__{j}.md", f"c{k}", "privacy-policy", {})
+            for k in range(40) for j in range(1 + k % 3)]
+    draws = {seed: folds_by_company(docs, 5, seed=seed) for seed in (0, 1, 2)}
+    assert draws[0] == folds_by_company(docs, 5, seed=0)  # a draw is deterministic
+    assert draws[0] != draws[1] and draws[1] != draws[2]
+    for folds in draws.values():
+        by_company: dict[str, set[int]] = {}
+        for d, f in zip(docs, folds):
+            by_company.setdefault(d.company, set()).add(f)
+        assert all(len(v) == 1 for v in by_company.values())  # a company is never on both sides
+        sizes = [folds.count(f) for f in range(5)]
+        assert max(sizes) - min(sizes) <= 3  # balanced by documents (a company holds at most 3)
+
+
+def test_draw_spread_gives_mean_min_and_max_of_the_headline_figures():
+    from audit.reader.measure import draw_spread
+
+    def rep(exact, spearman):
+        return {"overall": {"exact_agreement": exact, "detection": 0.7, "false_credit": 0.02},
+                "spearman": spearman, "mean_score_gap": 3.0, "flagged_share": 0.2}
+
+    s = draw_spread([rep(0.60, 0.7), rep(0.64, None), rep(0.62, 0.8)])
+    assert s["exact_agreement"] == {"mean": 0.62, "min": 0.60, "max": 0.64}
+    assert s["spearman"] == {"mean": 0.75, "min": 0.7, "max": 0.8}  # a draw without a figure is left out
+    assert set(s) == {"exact_agreement", "detection", "false_credit", "spearman", "mean_score_gap", "flagged_share"}
+
+
+def test_cross_validation_over_several_draws_reports_each_and_their_spread(shared_dir, run_cli):
+    args = ("--sample", "12", "--folds", "2", "--format", "json", "--corpus", shared_dir / "corpus",
+            "--labels", REPO / "labels")
+    r = run_cli("reader", "cv", "--seed", "0", "--seed", "1", *args)
+    assert r.code == 0, r
+    out = json.loads(r.out)
+    assert [d["seed"] for d in out["draws"]] == [0, 1]
+    one = run_cli("reader", "cv", "--seed", "1", *args)
+    assert one.code == 0, one
+    alone = json.loads(one.out)
+    assert {k: v for k, v in out["draws"][1].items() if k != "seed"} == alone  # the same draw, the same figures
+    assert out["draws"][0]["overall"] != out["draws"][1]["overall"]  # another draw of companies, other folds
+    exact = [d["overall"]["exact_agreement"] for d in out["draws"]]
+    assert out["spread"]["exact_agreement"]["min"] == min(exact) and out["spread"]["exact_agreement"]["max"] == max(exact)
+    assert "fold 1/2" in r.err and "fold" not in r.out  # data on stdout, progress on stderr
+
+
+def test_cross_validation_needs_two_folds(run_cli):
+    r = run_cli("reader", "cv", "--folds", "1")
+    assert r.code != 0 and "--folds must be at least 2" in r.err

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-EXACT_MIN = 0.85
+EXACT_MIN = 0.95  # issue 13: the shared dev corpus stays >= 95% exact with the learned reader
 DETECTION_MIN = 0.95
 FALSE_CREDIT_MAX = 0.02
 PER_CRITERION_EXACT_MIN = 0.60
