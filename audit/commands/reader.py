@@ -74,7 +74,11 @@ def _report_out(rubric, pairs, fmt, title):
     rep = report(rubric, pairs, review_threshold())
     if fmt == "json":
         click.echo(json.dumps(rep, indent=2, sort_keys=True))
-        return rep
+    else:
+        _report_text(rep, title)
+
+
+def _report_text(rep: dict, title: str) -> None:
     o = rep["overall"]
     pct = lambda x: "   -" if x is None else f"{x * 100:5.1f}%"  # noqa: E731
     click.echo(f"{title}: {rep['documents']} documents, {rep['companies']} companies, {o['pairs']} pairs, {o['labelled']} labelled")
@@ -89,7 +93,6 @@ def _report_out(rubric, pairs, fmt, title):
     click.echo(f"\n{'confidence':<12} {'pairs':>6} {'mean':>6} {'correct':>8}")
     for b in rep["reliability"]:
         click.echo(f"{b['confidence']:<12} {b['pairs']:>6} {b['mean_confidence']:>6} {b['correct']:>8}")
-    return rep
 
 
 @reader.command("cv")
@@ -119,8 +122,8 @@ def cv_cmd(rubric_id, labels_dir, corpus_dir, sample, folds, seeds, fmt):
         click.echo(json.dumps({"draws": [{"seed": s, **r} for s, r in zip(seeds, reports)], "spread": spread},
                               indent=2, sort_keys=True))
         return
-    for seed, pairs in zip(seeds, draws):
-        _report_out(rubric, pairs, fmt, f"grouped {folds}-fold cross-validation, draw {seed}")
+    for seed, rep in zip(seeds, reports):
+        _report_text(rep, f"grouped {folds}-fold cross-validation, draw {seed}")
         click.echo("")
     click.echo(f"over {len(seeds)} draws of companies into folds (seeds {', '.join(map(str, seeds))}): mean (min-max)")
     for name, m in spread.items():

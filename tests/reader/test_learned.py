@@ -290,6 +290,10 @@ def test_cross_validation_over_several_draws_reports_each_and_their_spread(share
     exact = [d["overall"]["exact_agreement"] for d in out["draws"]]
     assert out["spread"]["exact_agreement"]["min"] == min(exact) and out["spread"]["exact_agreement"]["max"] == max(exact)
     assert "fold 1/2" in r.err and "fold" not in r.out  # data on stdout, progress on stderr
+    text = run_cli("reader", "cv", "--seed", "0", "--seed", "1", *args[:4], *args[6:])
+    assert text.code == 0, text
+    assert "cross-validation, draw 1:" in text.out and "over 2 draws of companies into folds" in text.out
+    assert f"exact_agreement  {out['spread']['exact_agreement']['mean'] * 100:.1f}%" in text.out
 
 
 def test_cross_validation_needs_two_folds(run_cli):
