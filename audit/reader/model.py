@@ -178,10 +178,10 @@ def _summary_columns(criteria: tuple[str, ...], feature_names: tuple[str, ...]
     """Where stage2_rows puts the summaries (`_summary` values): the (row, column) of each that
     the model has, and which criterion's summary and which key (`_SUMMARY` index) goes there."""
     index = _column_index(feature_names)
-    key = {k: i for i, k in enumerate(_SUMMARY)}
+    key = {k: i for i, k in enumerate(_SUMMARY + _TOTALS)}
     rows, cols, src_rows, src_keys = [], [], [], []
     for ci, (own, cross) in enumerate(_row_names(criteria)):
-        places = [(k, ci, key[k]) for k in _SUMMARY] + [(name, ci, key[k]) for k, name in zip(_SUMMARY, own)]
+        places = [(k, ci, key[k]) for k in _SUMMARY + _TOTALS] + [(name, ci, key[k]) for k, name in zip(_SUMMARY, own)]
         places += [(name, oi, key[k]) for oi, names in cross for k, name in zip(CROSS, names)]
         for name, src, k in places:
             j = index.get(name)
@@ -194,10 +194,11 @@ def _summary_columns(criteria: tuple[str, ...], feature_names: tuple[str, ...]
 
 
 def _summaries(probs: np.ndarray, criteria: int) -> np.ndarray:
-    """(criteria, len(_SUMMARY)): `_summary` of every criterion at once, the same numbers (maxima
-    and picks are exact; the mean of the top three adds them in the same order as `_summary`'s)."""
+    """(criteria, len(_SUMMARY + _TOTALS)): `_summary` of every criterion at once, the same numbers
+    (maxima and picks are exact; the mean of the top three adds them in the same order as
+    `_summary`'s; the totals are `_totals` itself, per criterion)."""
     if not len(probs):
-        return np.zeros((criteria, len(_SUMMARY)))
+        return np.zeros((criteria, len(_SUMMARY) + len(_TOTALS)))
     det = 1.0 - probs[:, :, 0]
     top = np.sort(det, axis=0)[::-1]
     best = np.argmax(det, axis=0)
@@ -206,7 +207,7 @@ def _summaries(probs: np.ndarray, criteria: int) -> np.ndarray:
         probs[:, :, 1].max(axis=0), probs[:, :, 2].max(axis=0), probs[:, :, 3].max(axis=0),
         top[0], top[:3].mean(axis=0), [math.log1p(float(k)) for k in (det > 0.5).sum(axis=0).tolist()],
         probs[best, at, 1], probs[best, at, 2], probs[best, at, 3],
-    ], axis=1)
+    ] + [list(column) for column in zip(*(_totals(probs[:, ci, :]).values() for ci in range(criteria)))], axis=1)
 
 
 @lru_cache(maxsize=8)
@@ -217,7 +218,24 @@ def _column_index(feature_names: tuple[str, ...]) -> dict[str, int]:
 
 _SUMMARY = ("max_met", "max_partial", "max_not_met", "max_detect", "top3_detect", "n_detect",
             "best_met", "best_partial", "best_not_met")
+# How much of the document speaks to the criterion, at each level: the log of the expected number
+# of sentences (stage 1's readings summed), so that a level stated many times weighs more than a
+# level read once. Shared weights only (no per-criterion copy, not seen by the other criteria).
+_TOTALS = ("sum_met", "sum_partial", "sum_not_met", "sum_detect")
 CROSS = ("max_detect", "max_met", "max_partial", "max_not_met")  # what each criterion sees of the others
+
+
+def _totals(p: np.ndarray) -> dict[str, float]:
+    """`_TOTALS` of one criterion's readings (sentences x 4); summed over a contiguous copy of each
+    column, so that `_summary` and `_summaries` give the same bits."""
+    if not len(p):
+        return dict.fromkeys(_TOTALS, 0.0)
+    return {
+        "sum_met": math.log1p(float(np.ascontiguousarray(p[:, 1]).sum())),
+        "sum_partial": math.log1p(float(np.ascontiguousarray(p[:, 2]).sum())),
+        "sum_not_met": math.log1p(float(np.ascontiguousarray(p[:, 3]).sum())),
+        "sum_detect": math.log1p(float((1.0 - p[:, 0]).sum())),
+    }
 
 
 def _summary(p: np.ndarray) -> dict[str, float]:
@@ -256,6 +274,7 @@ def stage2_rows(criteria, probs: np.ndarray, doc_type: str, rule_levels: dict[st
         for (k, v), name in zip(summaries[ci].items(), own):
             row[k] = v
             row[name] = v
+        row.update(_totals(probs[:, ci, :] if len(probs) else np.zeros((0, 4))))
         for oi, names in cross:
             theirs = summaries[oi]
             for k, name in zip(CROSS, names):
