@@ -227,7 +227,7 @@ CROSS = ("max_detect", "max_met", "max_partial", "max_not_met")  # what each cri
 
 def _totals(p: np.ndarray) -> dict[str, float]:
     """`_TOTALS` of one criterion's readings (sentences x 4); summed over a contiguous copy of each
-    column, so that `_summary` and `_summaries` give the same bits."""
+    column, so that `stage2_rows` and `_summaries` give the same bits."""
     if not len(p):
         return dict.fromkeys(_TOTALS, 0.0)
     return {
