@@ -27,7 +27,6 @@ from pathlib import Path
 
 from audit.archive.files import atomic_write
 from audit.models import Finding, Level, Polarity
-from audit.untrusted import loads_json
 
 CACHE_VERSION = 2  # 2: each observation records its reader
 
@@ -86,9 +85,25 @@ def _mac_key(path: Path) -> bytes:
     return key
 
 
-def _mac(doc: dict) -> str:
-    body = json.dumps({k: v for k, v in doc.items() if k != "mac"}, sort_keys=True, ensure_ascii=False)
-    return hmac.new(_mac_key(cache_key_file()), body.encode("utf-8"), hashlib.sha256).hexdigest()
+# An entry is `{"mac": "<64 hex>", ` followed by the rest of its JSON body, and the HMAC is over
+# the body's bytes as stored (with its `{` back in front): checking it hashes the bytes as read,
+# with no parse and no re-serialisation of the entry, and only a verified entry is parsed.
+_MAC_HEAD = b'{"mac": "'
+_MAC_TAIL = b'", '
+_BODY_AT = len(_MAC_HEAD) + 64 + len(_MAC_TAIL)
+
+
+def _mac(body: bytes) -> str:
+    return hmac.new(_mac_key(cache_key_file()), body, hashlib.sha256).hexdigest()
+
+
+def _verified_body(data: bytes) -> bytes | None:
+    """The entry's body (a JSON object) when its HMAC verifies, else None."""
+    if not data.startswith(_MAC_HEAD) or data[_BODY_AT - len(_MAC_TAIL):_BODY_AT] != _MAC_TAIL:
+        return None
+    body = b"{" + data[_BODY_AT:]
+    mac = data[len(_MAC_HEAD):_BODY_AT - len(_MAC_TAIL)]
+    return body if hmac.compare_digest(mac, _mac(body).encode("ascii")) else None
 
 
 def load_cached(archive_dir: Path, key: str,
@@ -99,8 +114,12 @@ def load_cached(archive_dir: Path, key: str,
     try:
         if path.is_symlink() or path.stat().st_size > MAX_CACHE_BYTES:
             return None
-        raw = loads_json(path.read_text(encoding="utf-8"))
-        if raw.get("key") != key or not isinstance(raw.get("mac"), str) or not hmac.compare_digest(raw["mac"], _mac(raw)):
+        body = _verified_body(path.read_bytes())
+        if body is None:
+            return None
+        # written by this machine's own code (the HMAC): parsed without the untrusted-input bounds
+        raw = json.loads(body)
+        if not isinstance(raw, dict) or raw.get("key") != key:
             return None
         findings = {
             cid: [Finding(f["criterion"], f["signal"], Level(f["level"]), Polarity(f["polarity"]), f["start"],
@@ -132,6 +151,6 @@ def store_cached(archive_dir: Path, key: str, findings: dict[str, list[Finding]]
             for cid, items in sorted(findings.items())
         },
     }
-    doc["mac"] = _mac(doc)
-    atomic_write(cache_path(archive_dir, key), json.dumps(doc, sort_keys=True, ensure_ascii=False),
-                 root=Path(archive_dir))
+    body = json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    entry = _MAC_HEAD + _mac(body).encode("ascii") + _MAC_TAIL + body[1:]
+    atomic_write(cache_path(archive_dir, key), entry, root=Path(archive_dir))

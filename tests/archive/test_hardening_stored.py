@@ -140,3 +140,35 @@ def test_a_snapshot_that_does_not_match_its_sha256_is_not_read(tmp_path, tamper)
     path.write_bytes({"flip": data[:-2] + b"X>", "truncate": data[:10],
                       "replace": b"<p>We never require a warrant.</p>"}[tamper])
     assert archive.get(sha) is None
+
+
+def test_a_cache_entry_cut_or_altered_anywhere_is_discarded(tmp_path, monkeypatch):
+    """The HMAC covers the stored bytes: a cache entry cut short at any byte, or with any one byte
+    changed, is a miss (and is recomputed), never a parse of unverified bytes; the entry as written
+    is read back as it was stored."""
+    from audit.archive.cache import load_cached, store_cached
+    from audit.models import Finding, Level, Polarity
+
+    monkeypatch.setenv("AUDIT_CACHE_KEY_FILE", str(tmp_path / "machine.key"))
+    archive = tmp_path / "archive"
+    key = "ab" * 32
+    findings = {"user-notice": [Finding("user-notice", "learned:0.9", Level.MET, Polarity.FOR, 3, 40,
+                                        "We notify users \u00e9 before disclosure.", False, False, 0.9, 0.9,
+                                        None, "learned:x:1")]}
+    store_cached(archive, key, findings, "Title", ["a warning"], {"user-notice": 0.1}, "en")
+    expected = (findings, {"user-notice": 0.1}, "Title", ("a warning",), "en")
+    assert load_cached(archive, key) == expected
+    path = next((archive / "cache").rglob("*.json"))
+    stored = path.read_bytes()
+    json.loads(stored)  # still one JSON object, readable by people and tools
+    for cut in range(0, len(stored), 7):
+        path.write_bytes(stored[:cut])
+        assert load_cached(archive, key) is None, cut
+    for at in range(0, len(stored), 5):
+        altered = bytearray(stored)
+        altered[at] = (altered[at] + 1) % 256
+        path.write_bytes(bytes(altered))
+        assert load_cached(archive, key) is None, at
+    path.write_bytes(stored)
+    assert load_cached(archive, key) == expected
+    assert load_cached(archive, "cd" * 32) is None  # another key's entry (absent) is a miss
