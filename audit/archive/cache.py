@@ -51,10 +51,16 @@ MAX_CACHE_BYTES = 16 * 1024 * 1024
 def cache_key_file() -> Path:
     """Where this machine's cache-signing key lives: $AUDIT_CACHE_KEY_FILE, else the user's cache
     folder ($XDG_CACHE_HOME or ~/.cache)/encryption-audit/cache.key -- never inside a workspace."""
-    explicit = os.environ.get("AUDIT_CACHE_KEY_FILE")
+    env = os.environ
+    return _key_file(env.get("AUDIT_CACHE_KEY_FILE"), env.get("XDG_CACHE_HOME"), env.get("HOME"))
+
+
+@cache
+def _key_file(explicit: str | None, xdg: str | None, home: str | None) -> Path:
+    """`cache_key_file` for these variables, worked out once (it is asked for every entry read)."""
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = xdg or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "encryption-audit" / "cache.key"
 
 
@@ -106,6 +112,10 @@ def _verified_body(data: bytes) -> bytes | None:
     return body if hmac.compare_digest(mac, _mac(body).encode("ascii")) else None
 
 
+_LEVELS = {level.value: level for level in Level}  # a dict lookup per finding, not an Enum call
+_POLARITIES = {polarity.value: polarity for polarity in Polarity}
+
+
 def load_cached(archive_dir: Path, key: str,
                 ) -> tuple[dict[str, list[Finding]], dict[str, float], str, tuple[str, ...], str | None] | None:
     """(findings, silence, title, warnings, language), or None when absent, unreadable, or not
@@ -122,7 +132,7 @@ def load_cached(archive_dir: Path, key: str,
         if not isinstance(raw, dict) or raw.get("key") != key:
             return None
         findings = {
-            cid: [Finding(f["criterion"], f["signal"], Level(f["level"]), Polarity(f["polarity"]), f["start"],
+            cid: [Finding(f["criterion"], f["signal"], _LEVELS[f["level"]], _POLARITIES[f["polarity"]], f["start"],
                           f["end"], f["quote"], f["negated"], f["hedged"], f.get("confidence"), f.get("strength"),
                           f.get("original"), f.get("reader"))
                 for f in items]
