@@ -19,7 +19,7 @@ from audit.extract.text import ExtractedText
 from audit.models import Finding, Level, Polarity
 from audit.reader.base import DocumentReading, Reader, Reading, reader_tag
 from audit.reader.features import document_feature_arrays, document_features
-from audit.reader.model import CLASSES, ReaderModel, load_model, rules_guard, stage2_matrix
+from audit.reader.model import CLASSES, ReaderModel, load_model, model_header, rules_guard, stage2_matrix
 from audit.reader.rules.matcher import find_all
 from audit.reader.rules.reader import RulesReader, rule_readings
 from audit.rubric.model import Rubric
@@ -41,10 +41,14 @@ class LearnedReader:
     @property
     def version(self) -> str:
         """The model's hash and the reading code's revision."""
-        return f"{self.model.version}:{READER_REVISION}"
+        return _learned_version(self.model.version)
 
     def read(self, extracted: ExtractedText, doc_type: str) -> DocumentReading:
         return _read(self.rubric, extracted, doc_type)
+
+
+def _learned_version(model_version: str) -> str:
+    return f"{model_version}:{READER_REVISION}"
 
 
 READERS = ("learned", "rules")
@@ -71,8 +75,13 @@ def reader_for(rubric: Rubric) -> Reader:
 
 
 def reader_version(rubric: Rubric) -> str:
-    """The reader of RUBRIC as it enters the findings cache key (`learned:MODEL:REVISION`, `rules`)."""
-    return reader_tag(reader_for(rubric))
+    """The reader of RUBRIC as it enters the findings cache key (`learned:MODEL:REVISION`, `rules`):
+    `reader_tag(reader_for(rubric))`, known from the model's header, so that a re-score whose
+    findings are all cached never loads the model's weights."""
+    header = model_header() if chosen_reader() == "learned" else None
+    if header is not None and header.rubric_sha256 == rubric.sha256:
+        return f"{READER_ID}:{_learned_version(header.version)}"
+    return reader_tag(RulesReader(rubric))
 
 
 def model_for(rubric: Rubric):

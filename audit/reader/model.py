@@ -308,13 +308,23 @@ DEFAULT_REVIEW_BELOW = 0.7
 
 def review_threshold() -> float:
     """Confidence under which an automatic level is flagged for a human review (the model's own)."""
-    model = load_model()
-    return model.review_below if model is not None else DEFAULT_REVIEW_BELOW
+    header = model_header()
+    return header.review_below if header is not None else DEFAULT_REVIEW_BELOW
 
 
-@lru_cache(maxsize=4)
-def load_model(path: Path = MODEL_DIR) -> ReaderModel | None:
-    """The shipped model, or None where none has been trained (the rules then read alone)."""
+@dataclass(frozen=True)
+class ModelHeader:
+    """What scoring needs to know of the shipped model without its weights: the findings cache key
+    (`version`), which rubric it reads (`rubric_sha256`) and its review threshold. An unchanged
+    re-score reads nothing, so it never loads the weights (85 MB once widened to float64)."""
+    version: str
+    rubric_sha256: str | None
+    review_below: float
+
+
+def _model_files(path: Path) -> tuple[bytes, bytes, bytes, dict] | None:
+    """reader.json, the stage 1 blob, its weights and the parsed reader.json; None where there is no
+    (readable) model; ValueError for a model of another format."""
     try:
         raw = (path / "reader.json").read_bytes()
         blob = (path / STAGE1).read_bytes()
@@ -325,10 +335,34 @@ def load_model(path: Path = MODEL_DIR) -> ReaderModel | None:
     if meta.get("format") != FORMAT:
         raise ValueError(f"{path / 'reader.json'}: model format {meta.get('format')}, this reader reads {FORMAT}; "
                          "retrain it with `audit reader train`")
+    return raw, blob, weights, meta
+
+
+def _version(raw: bytes, blob: bytes) -> str:
+    return hashlib.sha256(raw + blob).hexdigest()[:16]
+
+
+@lru_cache(maxsize=4)
+def model_header(path: Path = MODEL_DIR) -> ModelHeader | None:
+    """`ModelHeader` of the model `load_model(path)` loads; None exactly where it loads none."""
+    files = _model_files(path)
+    if files is None:
+        return None
+    raw, blob, _, meta = files
+    return ModelHeader(_version(raw, blob), meta.get("rubric_sha256"), float(meta["review_below"]))
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_DIR) -> ReaderModel | None:
+    """The shipped model, or None where none has been trained (the rules then read alone)."""
+    files = _model_files(path)
+    if files is None:
+        return None
+    raw, blob, weights, meta = files
     vocab_list = meta["vocab"]
     criteria = tuple(meta["criteria"])
     w1 = np.frombuffer(weights, dtype="<f2").reshape(len(vocab_list), len(criteria) * 4).astype(np.float64)
-    version = hashlib.sha256(raw + blob).hexdigest()[:16]
+    version = _version(raw, blob)
     return ReaderModel(
         criteria=criteria,
         vocab={f: i for i, f in enumerate(vocab_list)},

@@ -65,6 +65,31 @@ def test_rescoring_unchanged_archive_uses_the_cache(tmp_path):
     assert [c.to_json() for c in first.cards] == [c.to_json() for c in second.cards]
 
 
+def test_rescoring_with_every_finding_cached_never_loads_the_model_weights(tmp_path):
+    """A scheduled re-score of an unchanged archive needs only the model's header (its hash for the
+    cache key, its review threshold), not its weights: the cards are the same as when it was loaded."""
+    from audit.reader.learned import reader_for, reader_version
+    from audit.reader.base import reader_tag
+    from audit.reader.model import load_model
+
+    ws, _ = archived_acme(tmp_path)
+    (tmp_path / "companies" / "acme.toml").write_text(
+        (tmp_path / "companies" / "acme.toml").read_text().replace('not_applicable = ["warrant"]\n', ""))
+    rubric = load_rubric("builtin")
+    first = score_workspace_detailed(ws, rubric)
+    assert first.cache_misses == 2 and not first.problems
+    assert load_model.cache_info().currsize == 1  # the documents were read: the weights were needed
+    load_model.cache_clear()
+    try:
+        second = score_workspace_detailed(ws, rubric)
+        assert load_model.cache_info().currsize == 0, "a fully cached re-score loaded the weights"
+        assert second.cache_hits == 2 and second.cache_misses == 0
+        assert [c.to_json() for c in first.cards] == [c.to_json() for c in second.cards]
+        assert reader_version(rubric) == reader_tag(reader_for(rubric))  # header and weights agree
+    finally:
+        load_model.cache_clear()
+
+
 def test_company_with_only_probes_still_gets_a_scorecard(tmp_path):
     ws = setup(tmp_path)
     append_run(ws.archive_dir, "probed", {"time": "2026-11-27T00:00:00Z",
