@@ -42,7 +42,7 @@ def cache_key(snapshot_sha: str, rubric_sha: str, content_type: str | None, sele
 
 
 def cache_path(archive_dir: Path, key: str) -> Path:
-    return Path(archive_dir) / "cache" / key[:2] / f"{key}.json"
+    return Path(archive_dir).joinpath("cache", key[:2], f"{key}.json")
 
 
 MAX_CACHE_BYTES = 16 * 1024 * 1024

@@ -80,7 +80,7 @@ class Archive:
 
     # snapshots -------------------------------------------------------------------------------
     def snapshot_path(self, sha: str) -> Path:
-        return self.root / "snapshots" / sha[:2] / sha
+        return self.root.joinpath("snapshots", sha[:2], sha)  # one join, not three: asked twice per document
 
     def put(self, data: bytes) -> str:
         """Store bytes once under their sha256; returns the sha."""
@@ -101,7 +101,7 @@ class Archive:
 
     # logs ------------------------------------------------------------------------------------
     def log_path(self, slug: str, key: str) -> Path:
-        return self.root / "documents" / slug / f"{key}.jsonl"
+        return self.root.joinpath("documents", slug, f"{key}.jsonl")
 
     def record(self, slug: str, key: str, entry: LogEntry) -> None:
         append_line(self.log_path(slug, key), json.dumps(entry.to_json(), sort_keys=True, ensure_ascii=False),
